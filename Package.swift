@@ -1,0 +1,118 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// Dependency versions are the ones the local package mirror serves (see README, "Dependencies").
+let package = Package(
+    name: "pgraft",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "pgraftd", targets: ["pgraftd"]),
+        .executable(name: "pgraftctl", targets: ["pgraftctl"]),
+        .executable(name: "pgraft-bench", targets: ["pgraft-bench"]),
+        .executable(name: "pgraft-transport", targets: ["pgraft-transport"]),
+        .executable(name: "pgraft-consensus", targets: ["pgraft-consensus"]),
+        .executable(name: "pgraft-storage", targets: ["pgraft-storage"]),
+        .executable(name: "pgraft-bridge", targets: ["pgraft-bridge"]),
+        .executable(name: "pgraft-api", targets: ["pgraft-api"]),
+        .library(name: "RaftCore", targets: ["RaftCore"]),
+        .library(name: "PGRaftKit", targets: ["PGRaftKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // Pure Raft state machine: the standard library only.
+        .target(name: "RaftCore"),
+        // Small C helpers Swift cannot express directly (variadic prctl, robust mutexes, atomics in shared memory).
+        .target(name: "CShims"),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .target(
+            name: "PGRaftKit",
+            dependencies: [
+                "CShims",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "PGRaftSupervisor",
+            dependencies: [
+                "PGRaftKit", "CShims",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "pgraftd",
+            dependencies: [
+                "PGRaftSupervisor", "PGRaftKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "pgraftctl",
+            dependencies: [
+                "PGRaftKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "pgraft-bench",
+            dependencies: [
+                "PGRaftKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "pgraft-transport",
+            dependencies: [
+                "PGRaftKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "plugins/transport"
+        ),
+        .executableTarget(
+            name: "pgraft-consensus",
+            dependencies: [
+                "PGRaftKit", "RaftCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "plugins/consensus"
+        ),
+        .executableTarget(
+            name: "pgraft-storage",
+            dependencies: ["PGRaftKit"],
+            path: "plugins/storage"
+        ),
+        .executableTarget(
+            name: "pgraft-bridge",
+            dependencies: ["PGRaftKit", "CLibPQ"],
+            path: "plugins/bridge"
+        ),
+        .executableTarget(
+            name: "pgraft-api",
+            dependencies: [
+                "PGRaftKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "plugins/api"
+        ),
+        .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
+        .testTarget(name: "PGRaftKitTests", dependencies: ["PGRaftKit", "CShims"]),
+        .testTarget(name: "SupervisorTests", dependencies: ["PGRaftSupervisor", "PGRaftKit"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["PGRaftKit"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
