@@ -1,0 +1,16 @@
+/// Where the api component serves HTTP (the YAML's `api:` section).
+public struct APISettings: Sendable, Equatable {
+    /// Address to bind (`listen_address`, default `127.0.0.1`).
+    public var listenAddress: String
+    /// TCP port to bind (`listen_port`, 1–65535, default 8008).
+    public var listenPort: Int
+
+    /// The defaults: `127.0.0.1:8008`.
+    public static let defaults = APISettings(listenAddress: "127.0.0.1", listenPort: 8008)
+
+    /// Settings with explicit values.
+    public init(listenAddress: String, listenPort: Int) {
+        self.listenAddress = listenAddress
+        self.listenPort = listenPort
+    }
+}
