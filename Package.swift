@@ -14,7 +14,6 @@ let package = Package(
         .executable(name: "pgraft-storage", targets: ["pgraft-storage"]),
         .executable(name: "pgraft-bridge", targets: ["pgraft-bridge"]),
         .executable(name: "pgraft-api", targets: ["pgraft-api"]),
-        .library(name: "RaftCore", targets: ["RaftCore"]),
         .library(name: "PGRaftKit", targets: ["PGRaftKit"]),
     ],
     dependencies: [
@@ -64,10 +63,12 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // Helpers shared by the end-to-end tests and the benchmarks: throwaway nodes, free ports.
+        .target(name: "PGRaftTestSupport", dependencies: ["PGRaftKit", "CShims"]),
         .executableTarget(
             name: "pgraft-bench",
             dependencies: [
-                "PGRaftKit",
+                "PGRaftKit", "PGRaftTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -112,7 +113,7 @@ let package = Package(
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
         .testTarget(name: "PGRaftKitTests", dependencies: ["PGRaftKit", "CShims"]),
         .testTarget(name: "SupervisorTests", dependencies: ["PGRaftSupervisor", "PGRaftKit"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["PGRaftKit"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["PGRaftKit", "PGRaftTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -39,8 +39,28 @@ static inline void pgr_atomic_fence(void) { __atomic_thread_fence(__ATOMIC_SEQ_C
    default disposition and unblocked. Returns 0 and stores the pid, or an errno value. */
 int pgr_spawn(const char *path, char *const argv[], char *const envp[], int out_fd, pid_t *pid);
 
+/* Like pgr_spawn but in the caller's process group, with stdout onto `out_fd` and stderr onto `err_fd`
+   (each when >= 0; otherwise inherited). For tools and tests that run a command to completion. */
+int pgr_spawn_io(const char *path, char *const argv[], char *const envp[], int out_fd, int err_fd, pid_t *pid);
+
 /* The signal number that terminated a wait status, or 0; the exit code of a normally exited one, or -1. */
 int pgr_wait_termsig(int status);
 int pgr_wait_exitcode(int status);
+
+/* Blocks `count` signals in the calling thread (do it before other threads exist) and returns a
+   non-blocking signalfd delivering them, or -1 with errno set. */
+int pgr_signalfd_open(const int *signals, int count);
+/* Reads one pending signal from a signalfd: its number, 0 when none is pending, -1 on error. */
+int pgr_signalfd_read(int fd);
+
+/* pipe2(O_CLOEXEC): returns 0 or -1 with errno set. */
+int pgr_pipe_cloexec(int fds[2]);
+/* accept4(SOCK_NONBLOCK | SOCK_CLOEXEC): the new descriptor or -1 with errno set. */
+int pgr_accept_nonblocking(int fd);
+
+/* Monotonic clock in milliseconds. */
+int64_t pgr_monotonic_ms(void);
+/* Wall clock in milliseconds since the Unix epoch. */
+int64_t pgr_wall_ms(void);
 
 #endif

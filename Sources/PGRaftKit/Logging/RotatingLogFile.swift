@@ -1,0 +1,66 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// An append-only log file rotated by size: `name.log` → `name.log.1` → … → `name.log.<keep>`.
+///
+/// Not thread-safe: one owner writes it (the supervisor writes each component's file from its loop).
+public final class RotatingLogFile {
+    /// The live file's path.
+    public let path: String
+    /// Size at which the file is rotated before the next write.
+    public let maxBytes: Int
+    /// How many rotated files are kept.
+    public let keep: Int
+    private var fd: Int32 = -1
+    private var size = 0
+
+    /// Opens (creating if needed) the file at `path`.
+    public init(path: String, maxBytes: Int, keep: Int) throws {
+        self.path = path
+        self.maxBytes = maxBytes
+        self.keep = keep
+        try open()
+    }
+
+    deinit {
+        if fd >= 0 { close(fd) }
+    }
+
+    /// Appends `bytes`, rotating first when they would push the file past `maxBytes`.
+    public func append(_ bytes: ArraySlice<UInt8>) {
+        guard !bytes.isEmpty else { return }
+        if size > 0 && size + bytes.count > maxBytes { rotate() }
+        guard fd >= 0 else { return }
+        var offset = bytes.startIndex
+        while offset < bytes.endIndex {
+            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            offset += n
+            size += n
+        }
+    }
+
+    /// Appends a whole buffer.
+    public func append(_ bytes: [UInt8]) { append(bytes[...]) }
+
+    private func open() throws {
+        fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw SystemError("open log file \(path)") }
+        var info = stat()
+        size = fstat(fd, &info) == 0 ? Int(info.st_size) : 0
+    }
+
+    private func rotate() {
+        close(fd)
+        fd = -1
+        for index in stride(from: keep - 1, through: 1, by: -1) {
+            rename("\(path).\(index)", "\(path).\(index + 1)")
+        }
+        if keep >= 1 { rename(path, "\(path).1") } else { unlink(path) }
+        try? open()
+    }
+}

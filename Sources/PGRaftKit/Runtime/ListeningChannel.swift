@@ -1,0 +1,59 @@
+import NIOCore
+import NIOPosix
+
+/// Why a component could not listen where its configuration says.
+public struct ListenError: Error, CustomStringConvertible {
+    /// "cannot listen on 127.0.0.1:7001 (listen_port): address already in use".
+    public let description: String
+}
+
+extension ComponentContext {
+    /// Binds a TCP server at `host:port` with `initializer` for each accepted connection.
+    ///
+    /// - Parameter setting: the YAML key the address comes from, named in the error.
+    public func listenTCP(
+        host: String, port: Int, setting: String,
+        initializer: @escaping @Sendable (Channel) -> EventLoopFuture<Void>
+    ) async throws -> Channel {
+        do {
+            return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelOption(.backlog, value: 256)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelInitializer(initializer)
+                .bind(host: host, port: port).get()
+        } catch let error as IOError {
+            throw ListenError(description: "cannot listen on \(host):\(port) (\(setting)): \(Self.reason(error))")
+        } catch {
+            throw ListenError(description: "cannot listen on \(host):\(port) (\(setting)): \(error)")
+        }
+    }
+
+    /// Binds a Unix domain socket server at `path`, replacing a stale socket file.
+    public func listenUnix(path: String, initializer: @escaping @Sendable (Channel) -> EventLoopFuture<Void>)
+        async throws -> Channel
+    {
+        do {
+            return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .childChannelInitializer(initializer)
+                .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+        } catch {
+            throw ListenError(description: "cannot listen on \(path): \(error)")
+        }
+    }
+
+    /// Serves `channel` until the component is told to stop, then closes it.
+    public func serve(_ channel: Channel) async {
+        await waitForShutdown()
+        try? await channel.close()
+    }
+
+    private static func reason(_ error: IOError) -> String {
+        switch error.errnoCode {
+        case 98: return "address already in use"
+        case 99: return "address not available on this host"
+        case 13: return "permission denied"
+        default: return "\(error)"
+        }
+    }
+}

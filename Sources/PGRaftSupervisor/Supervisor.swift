@@ -1,0 +1,400 @@
+import CShims
+import Foundation
+import Logging
+import PGRaftKit
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// Why the supervisor could not start the node.
+public struct SupervisorStartError: Error, CustomStringConvertible {
+    /// What failed, for the operator.
+    public var description: String
+}
+
+/// `pgraftd`: creates the node's segment, run directory and control socket, starts the components in
+/// order, restarts what fails under the YAML's policy, and stops everything in reverse order.
+///
+/// One thread, one loop (like PostgreSQL's postmaster): signals arrive through a signalfd, child exits
+/// are reaped with `waitpid(WNOHANG)`, output pipes and the control socket are non-blocking, so the
+/// supervisor never blocks on anything a component does.
+public final class Supervisor {
+    /// Exit code after a clean stop.
+    public static let exitClean: Int32 = 0
+    /// Exit code when the node could not start (configuration, run directory, segment).
+    public static let exitStartFailure: Int32 = 1
+    /// Exit code when the restart intensity was exceeded.
+    public static let exitIntensityExceeded: Int32 = 2
+
+    let configPath: String
+    var config: NodeConfig
+    let executableDirectory: String
+    let logger: Logger
+    let signals: SignalSource
+    var components: [ManagedComponent] = []
+    var tracker: RestartTracker
+    var segment: SharedSegment?
+    var control: ControlServer?
+    var runDirLock: PIDLockFile?
+    var shuttingDown = false
+    var exitCode = Supervisor.exitClean
+    let startedAtMs = pgr_monotonic_ms()
+    /// Loop period: the longest the loop sleeps when nothing happens.
+    let pollIntervalMs: Int32 = 10
+
+    /// Path of the validated configuration handed to components: what the supervisor accepted,
+    /// not whatever the operator's file says at the moment a component restarts.
+    var effectiveConfigPath: String { config.runDir + "/effective.yaml" }
+
+    /// A supervisor for the node described by `config` (read from `configPath`).
+    ///
+    /// - Parameters:
+    ///   - executableDirectory: where the built-in components `pgraft-<name>` are.
+    ///   - signals: created first thing in `main`, before any thread exists.
+    public init(configPath: String, config: NodeConfig, executableDirectory: String, logger: Logger, signals: SignalSource) {
+        self.configPath = configPath
+        self.config = config
+        self.executableDirectory = executableDirectory
+        self.logger = logger
+        self.signals = signals
+        self.tracker = RestartTracker(settings: config.supervisor)
+    }
+
+    /// Runs the node until it is stopped; returns the process exit code.
+    public func run() -> Int32 {
+        do {
+            try setUp()
+        } catch {
+            logger.critical("cannot start the node: \(error)")
+            tearDown()
+            return Supervisor.exitStartFailure
+        }
+        logger.info(
+            "node started",
+            metadata: [
+                "node_id": "\(config.nodeId)", "cluster": "\(config.clusterName)", "pid": "\(getpid())",
+                "segment": "\(config.segmentName)",
+            ])
+        while true {
+            waitForActivity()
+            let now = pgr_monotonic_ms()
+            handleSignals()
+            reapChildren(now: now)
+            drainOutput()
+            control?.service(nowMs: now) { handle($0) }
+            advance(now: pgr_monotonic_ms())
+            if shuttingDown && components.allSatisfy({ $0.process == nil }) { break }
+        }
+        tearDown()
+        logger.info("node stopped", metadata: ["exit_code": "\(exitCode)"])
+        return exitCode
+    }
+
+    // MARK: - Set-up and tear-down
+
+    private func setUp() throws {
+        for directory in [config.runDir, config.logDir] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        chmod(config.runDir, 0o700)
+        try lockRunDirectory()
+        try writeEffectiveConfig(config)
+        segment = try SharedSegment.create(
+            name: config.segmentName, layout: .standard,
+            node: NodeInfo(
+                nodeId: UInt64(config.nodeId), clusterName: config.clusterName, listenAddress: config.listenAddress,
+                listenPort: UInt16(config.listenPort)))
+        for spec in config.components {
+            try addComponent(spec)
+        }
+        control = try ControlServer(path: config.controlSocketPath)
+    }
+
+    private func lockRunDirectory() throws {
+        do {
+            runDirLock = try PIDLockFile(path: config.runDir + "/pgraftd.lock")
+        } catch .held(_, let holder) {
+            throw SupervisorStartError(
+                description: "run_dir \(config.runDir) is in use by another pgraftd (pid \(holder)); "
+                    + "each node needs its own run_dir")
+        }
+    }
+
+    func writeEffectiveConfig(_ config: NodeConfig) throws {
+        let path = config.runDir + "/effective.yaml"
+        try config.effectiveYAML().write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    @discardableResult
+    func addComponent(_ spec: ComponentSpec) throws -> ManagedComponent {
+        guard let segment else { throw SupervisorStartError(description: "no segment") }
+        let used = Set(components.map(\.slot))
+        guard let slot = (0..<segment.componentCapacity).first(where: { !used.contains($0) }) else {
+            throw SupervisorStartError(
+                description: "too many components: the segment has \(segment.componentCapacity) slots")
+        }
+        let componentSlot = segment.componentSlot(at: slot)
+        componentSlot.name = spec.name
+        componentSlot.state = spec.enabled ? .idle : .stopped
+        let log = try RotatingLogFile(
+            path: config.logFilePath(component: spec.name), maxBytes: config.log.maxBytes, keep: config.log.keep)
+        let component = ManagedComponent(spec: spec, slot: slot, log: log)
+        components.append(component)
+        return component
+    }
+
+    private func tearDown() {
+        for component in components {
+            if let pid = component.pid { kill(pid, SIGKILL) }
+        }
+        control?.shutdown()
+        control = nil
+        unlink(config.consensusSocketPath)
+        unlink(effectiveConfigPath)
+        _ = segment?.unlink()
+        segment = nil
+        runDirLock?.release(removeFile: true)
+        runDirLock = nil
+    }
+
+    // MARK: - The loop
+
+    private func waitForActivity() {
+        var fds = [pollfd(fd: signals.fd, events: Int16(POLLIN), revents: 0)]
+        for fd in control?.descriptors ?? [] { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
+        for component in components {
+            if let fd = component.process?.outputFD, fd >= 0 {
+                fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0))
+            }
+        }
+        _ = poll(&fds, nfds_t(fds.count), pollIntervalMs)
+    }
+
+    private func handleSignals() {
+        for signal in signals.pending() {
+            switch signal {
+            case SIGTERM, SIGINT:
+                beginShutdown(reason: "signal \(signal == SIGTERM ? "SIGTERM" : "SIGINT")", code: Supervisor.exitClean)
+            case SIGHUP:
+                let result = reload()
+                if !result.applied { logger.error("reload refused; the running configuration is kept") }
+            default:
+                break
+            }
+        }
+    }
+
+    private func drainOutput() {
+        for component in components where component.process != nil {
+            component.process!.drain { component.log.append($0) }
+        }
+    }
+
+    private func reapChildren(now: Int64) {
+        while true {
+            var status: Int32 = 0
+            let pid = waitpid(-1, &status, WNOHANG)
+            guard pid > 0 else { return }
+            guard let component = components.first(where: { $0.pid == pid }) else { continue }
+            let exit = ExitStatus(waitStatus: status)
+            component.process!.drain(final: true) { component.log.append($0) }
+            component.process = nil
+            processExited(component, exit: exit, now: now)
+        }
+    }
+
+    /// Moves every component one step towards where it should be.
+    private func advance(now: Int64) {
+        if shuttingDown {
+            advanceShutdown(now: now)
+            return
+        }
+        for (index, component) in components.enumerated() {
+            switch component.phase {
+            case .waiting:
+                if predecessorsReady(index) { spawn(component, now: now) }
+            case .starting(let since):
+                if isReady(component) {
+                    becomeRunning(component, now: now)
+                } else if now - since > Int64(config.supervisor.startTimeoutMs) {
+                    terminate(
+                        component, signal: SIGKILL,
+                        intent: .failure("not ready within start_timeout_ms \(config.supervisor.startTimeoutMs)"),
+                        now: now)
+                }
+            case .running:
+                checkHeartbeat(component, now: now)
+            case .stopping(let deadline, let killed):
+                if !killed && now >= deadline, let pid = component.pid {
+                    logger.warning("\(component.spec.name) (pid \(pid)) did not stop in time: SIGKILL")
+                    kill(pid, SIGKILL)
+                    component.phase = .stopping(deadlineMs: deadline, killed: true)
+                }
+            case .backoff(let until):
+                if now >= until { spawn(component, now: now) }
+            case .stopped, .disabled:
+                break
+            }
+        }
+        components.removeAll { $0.removed && $0.process == nil }
+    }
+
+    private func advanceShutdown(now: Int64) {
+        for component in components where component.process == nil && component.phase != .disabled {
+            if component.phase != .stopped { transition(component, to: .stopped) }
+        }
+        guard let last = components.last(where: { $0.process != nil }) else { return }
+        switch last.phase {
+        case .stopping(let deadline, let killed):
+            if !killed && now >= deadline, let pid = last.pid {
+                logger.warning("\(last.spec.name) (pid \(pid)) did not stop in time: SIGKILL")
+                kill(pid, SIGKILL)
+                last.phase = .stopping(deadlineMs: deadline, killed: true)
+            }
+        default:
+            terminate(last, signal: SIGTERM, intent: .finish, now: now)
+        }
+    }
+
+    func beginShutdown(reason: String, code: Int32) {
+        guard !shuttingDown else { return }
+        logger.info("stopping the node (\(reason)): components stop in reverse order")
+        shuttingDown = true
+        exitCode = code
+    }
+
+    private func predecessorsReady(_ index: Int) -> Bool {
+        components[..<index].allSatisfy { component in
+            !component.spec.enabled || component.removed || component.everRunning || component.phase == .stopped
+        }
+    }
+
+    private func isReady(_ component: ManagedComponent) -> Bool {
+        guard let pid = component.pid, let segment else { return false }
+        if component.spec.readiness == .started { return true }
+        return segment.componentSlot(at: component.slot).readyPid == pid
+    }
+
+    // MARK: - Process life cycle
+
+    func spawn(_ component: ManagedComponent, now: Int64) {
+        let spec = component.spec
+        if component.everSpawned { component.restarts += 1 }
+        component.everSpawned = true
+        let slot = segment!.componentSlot(at: component.slot)
+        slot.restarts = UInt32(component.restarts)
+        let path = executablePath(for: spec)
+        let environment = ComponentEnvironment(
+            component: spec.name, configPath: effectiveConfigPath, segmentName: config.segmentName,
+            slot: component.slot, supervisorPid: getpid()
+        ).variables(runDir: config.runDir, base: ProcessInfo.processInfo.environment.merging(spec.env) { $1 })
+        do {
+            component.process = try ChildProcess.spawn(path: path, arguments: spec.args, environment: environment)
+        } catch {
+            logger.error("cannot start \(spec.name): \(error)")
+            component.spawnedAtMs = now
+            processExited(component, exit: .exited(127), now: now)
+            return
+        }
+        component.spawnedAtMs = now
+        slot.pid = component.process!.pid
+        slot.startedAtMs = UInt64(pgr_wall_ms())
+        logger.info("started \(spec.name)", metadata: ["pid": "\(component.process!.pid)", "path": "\(path)"])
+        transition(component, to: .starting(sinceMs: now))
+        if isReady(component) { becomeRunning(component, now: now) }
+    }
+
+    private func becomeRunning(_ component: ManagedComponent, now: Int64) {
+        component.everRunning = true
+        component.lastBeat = segment!.componentSlot(at: component.slot).heartbeat
+        component.lastBeatChangeMs = now
+        transition(component, to: .running(sinceMs: now))
+    }
+
+    private func checkHeartbeat(_ component: ManagedComponent, now: Int64) {
+        guard component.spec.watchdog, let segment else { return }
+        let beat = segment.componentSlot(at: component.slot).heartbeat
+        if beat != component.lastBeat {
+            component.lastBeat = beat
+            component.lastBeatChangeMs = now
+            return
+        }
+        let limit = Int64(config.supervisor.heartbeatMisses * config.healthPeriodMs)
+        if now - component.lastBeatChangeMs > limit {
+            terminate(
+                component, signal: SIGKILL,
+                intent: .failure("no heartbeat for \(now - component.lastBeatChangeMs) ms (limit \(limit) ms): hung"),
+                now: now)
+        }
+    }
+
+    /// Signals a component's process and records why, so its exit is handled accordingly.
+    func terminate(_ component: ManagedComponent, signal: Int32, intent: ManagedComponent.StopIntent, now: Int64) {
+        guard let pid = component.pid else { return }
+        if case .failure(let reason) = intent {
+            logger.error("\(component.spec.name) (pid \(pid)): \(reason); killing it")
+        }
+        component.intent = intent
+        kill(pid, signal)
+        if signal == SIGTERM { kill(pid, SIGCONT) }
+        transition(
+            component, to: .stopping(deadlineMs: now + Int64(component.spec.stopTimeoutMs), killed: signal == SIGKILL))
+    }
+
+    private func processExited(_ component: ManagedComponent, exit: ExitStatus, now: Int64) {
+        let ranFor = now - component.spawnedAtMs
+        let intent = component.intent
+        component.intent = nil
+        component.lastExit = exit.description
+        segment?.componentSlot(at: component.slot).lastExit = exit
+        let ranText = String(format: "%.1f s", Double(ranFor) / 1000)
+        if shuttingDown || intent == .finish {
+            logger.info("\(component.spec.name) stopped: \(exit) after \(ranText)")
+            transition(component, to: component.spec.enabled && !component.removed ? .stopped : .disabled)
+            return
+        }
+        if intent == .restart {
+            logger.info("\(component.spec.name) stopped for a restart: \(exit)")
+            tracker.reset(component: component.spec.name)
+            transition(component, to: .backoff(untilMs: now))
+            return
+        }
+        let kind: ExitKind
+        if case .failure = intent { kind = .failure } else { kind = exit == .exited(0) ? .clean : .failure }
+        logger.warning("\(component.spec.name) exited: \(exit) after \(ranText)")
+        let decision = tracker.decide(
+            component: component.spec.name, restart: component.spec.restart, exit: kind, ranForMs: ranFor, now: now)
+        switch decision {
+        case .restart(let delay):
+            if delay > 0 { logger.info("restarting \(component.spec.name) in \(delay) ms") }
+            transition(component, to: .backoff(untilMs: now + delay))
+        case .leaveStopped:
+            logger.info("\(component.spec.name) stays stopped (restart: \(component.spec.restart.rawValue))")
+            transition(component, to: .stopped)
+        case .giveUp(let why):
+            logger.critical("restart intensity exceeded: \(why); stopping the node")
+            transition(component, to: .stopped)
+            beginShutdown(reason: "restart intensity exceeded", code: Supervisor.exitIntensityExceeded)
+        }
+    }
+
+    func transition(_ component: ManagedComponent, to phase: ManagedComponent.Phase) {
+        let old = component.phase
+        component.phase = phase
+        segment?.componentSlot(at: component.slot).state = phase.segmentState
+        if old.displayName != phase.displayName {
+            logger.debug("\(component.spec.name): \(old.displayName) -> \(phase.displayName)")
+        }
+    }
+
+    private func executablePath(for spec: ComponentSpec) -> String {
+        guard let command = spec.command else { return executableDirectory + "/pgraft-" + spec.name }
+        if command.contains("/") { return command }
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let candidate = "\(directory)/\(command)"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        return command
+    }
+}

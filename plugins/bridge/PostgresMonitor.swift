@@ -1,0 +1,91 @@
+import CLibPQ
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+import Logging
+import PGRaftKit
+
+/// Keeps one libpq connection to the local PostgreSQL and watches its role, reconnecting with
+/// exponential backoff (`postgres.reconnect_initial_ms` doubling up to `reconnect_max_ms`).
+struct PostgresMonitor {
+    let settings: PostgresSettings
+    let checkPeriodMs: Int
+    let logger: Logger
+
+    /// Runs until the task is cancelled.
+    func run() async {
+        var delay = settings.reconnectInitialMs
+        while !Task.isCancelled {
+            guard let connection = connect() else {
+                logger.info("retrying in \(delay) ms")
+                try? await Task.sleep(for: .milliseconds(delay))
+                delay = min(delay * 2, settings.reconnectMaxMs)
+                continue
+            }
+            delay = settings.reconnectInitialMs
+            await watch(connection)
+            PQfinish(connection)
+        }
+    }
+
+    /// Connects; logs the server version and recovery state, or why it failed.
+    private func connect() -> OpaquePointer? {
+        // connect_timeout first: a value in the operator's conninfo (expanded from dbname) overrides it.
+        let keywords = ["connect_timeout", "dbname"]
+        let values = ["3", settings.conninfo]
+        let connection = withCStrings(keywords) { keys in
+            withCStrings(values) { vals in PQconnectdbParams(keys, vals, 1) }
+        }
+        guard let connection, PQstatus(connection) == CONNECTION_OK else {
+            let message = connection.map { Self.errorMessage($0) } ?? "out of memory"
+            logger.warning("cannot connect to PostgreSQL: \(message)")
+            if let connection { PQfinish(connection) }
+            return nil
+        }
+        let version = PQserverVersion(connection)
+        let inRecovery = isInRecovery(connection)
+        logger.info(
+            "connected to PostgreSQL",
+            metadata: [
+                "server_version": "\(version / 10000).\(version % 10000)",
+                "in_recovery": "\(inRecovery.map { "\($0)" } ?? "unknown")",
+                "role": "\(inRecovery == true ? "standby" : "primary")",
+            ])
+        return connection
+    }
+
+    /// Polls the connection every check period until it fails or the task is cancelled.
+    private func watch(_ connection: OpaquePointer) async {
+        var lastRecovery = isInRecovery(connection)
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(checkPeriodMs))
+            guard let recovery = isInRecovery(connection) else {
+                logger.warning("lost the connection to PostgreSQL: \(Self.errorMessage(connection))")
+                return
+            }
+            if recovery != lastRecovery {
+                logger.info("PostgreSQL role changed", metadata: ["in_recovery": "\(recovery)"])
+                lastRecovery = recovery
+            }
+        }
+    }
+
+    /// `pg_is_in_recovery()`, or nil when the query fails.
+    private func isInRecovery(_ connection: OpaquePointer) -> Bool? {
+        guard let result = PQexec(connection, "SELECT pg_is_in_recovery()") else { return nil }
+        defer { PQclear(result) }
+        guard PQresultStatus(result) == PGRES_TUPLES_OK, PQntuples(result) == 1 else { return nil }
+        return String(cString: PQgetvalue(result, 0, 0)) == "t"
+    }
+
+    private static func errorMessage(_ connection: OpaquePointer) -> String {
+        String(cString: PQerrorMessage(connection)).split(separator: "\n").joined(separator: " ")
+    }
+
+    private func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+        let pointers = strings.map { strdup($0) }
+        defer { pointers.forEach { free($0) } }
+        return body(pointers.map { UnsafePointer($0) } + [nil])
+    }
+}
