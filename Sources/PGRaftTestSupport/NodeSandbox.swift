@@ -1,0 +1,142 @@
+import Foundation
+import PGRaftKit
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// A throwaway node for tests and benchmarks: a temporary directory with a YAML file, a running
+/// `pgraftd`, and helpers to query and wait on it. Conditions are waited for with deadlines.
+public final class NodeSandbox: @unchecked Sendable {
+    /// The temporary directory (data, run and log directories live below it).
+    public let directory: String
+    /// The YAML file.
+    public let configPath: String
+    /// Ports chosen for this node: peer listen port and API port.
+    public let listenPort: Int
+    /// The API port.
+    public let apiPort: Int
+    /// A unique cluster name, so that concurrent sandboxes never share a segment name.
+    public let clusterName: String
+    /// The supervisor process, once started.
+    public private(set) var process: SpawnedProcess?
+
+    /// Creates the directory and picks ports; `extra` is appended to the generated YAML.
+    public init(extra: String = "", healthPeriodMs: Int = 100) throws {
+        let base = NSTemporaryDirectory() + "pgraft-test-\(getpid())-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        directory = base
+        configPath = base + "/pgraft.yaml"
+        let ports = try LoopbackPorts.free(2)
+        listenPort = ports[0]
+        apiPort = ports[1]
+        clusterName = "t\(getpid())-\(UUID().uuidString.prefix(6).lowercased())"
+        try write(yaml: Self.yaml(
+            cluster: clusterName, listenPort: listenPort, apiPort: apiPort, healthPeriodMs: healthPeriodMs, extra: extra))
+    }
+
+    /// A node YAML using relative directories below the file.
+    public static func yaml(cluster: String, listenPort: Int, apiPort: Int, healthPeriodMs: Int, extra: String) -> String {
+        """
+        cluster_name: \(cluster)
+        node_id: 1
+        listen_address: 127.0.0.1
+        listen_port: \(listenPort)
+        health_period_ms: \(healthPeriodMs)
+        data_dir: data
+        run_dir: run
+        log_dir: log
+        api:
+          listen_address: 127.0.0.1
+          listen_port: \(apiPort)
+        \(extra)
+        """
+    }
+
+    /// Replaces the YAML file's content.
+    public func write(yaml: String) throws {
+        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    /// The YAML file's content.
+    public func readYAML() throws -> String { try String(contentsOfFile: configPath, encoding: .utf8) }
+
+    /// The control socket path.
+    public var socketPath: String { directory + "/run/pgraftd.sock" }
+
+    /// Starts `pgraftd --config` with its output in `<dir>/pgraftd.out`.
+    public func start() throws {
+        let out = open(directory + "/pgraftd.out", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard out >= 0 else { throw SystemError("open \(directory)/pgraftd.out") }
+        defer { close(out) }
+        process = try SpawnedProcess(
+            path: BuildProducts.path("pgraftd"), arguments: ["--config", configPath], stdout: out, stderr: out)
+    }
+
+    /// What `pgraftd` printed.
+    public var supervisorOutput: String {
+        (try? String(contentsOfFile: directory + "/pgraftd.out", encoding: .utf8)) ?? ""
+    }
+
+    /// The node's status, or nil when the supervisor does not answer.
+    public func status() -> NodeStatus? {
+        try? ControlClient(socketPath: socketPath, timeoutSeconds: 5).send(ControlRequest(command: .status)).status
+    }
+
+    /// One component's status.
+    public func component(_ name: String) -> ComponentStatus? {
+        status()?.components.first { $0.name == name }
+    }
+
+    /// Polls `condition` every 20 ms until it holds or `timeout` seconds pass; returns whether it held.
+    @discardableResult
+    public func waitUntil(timeout: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if condition() { return true }
+            usleep(20_000)
+        }
+        return condition()
+    }
+
+    /// Waits until every enabled component is RUNNING.
+    @discardableResult
+    public func waitAllRunning(timeout: Double = 30) -> Bool {
+        waitUntil(timeout: timeout) {
+            guard let status = status() else { return false }
+            return status.components.allSatisfy { $0.state == "RUNNING" || $0.state == "DISABLED" }
+        }
+    }
+
+    /// Runs `pgraftctl --config <file> ARGS`.
+    public func ctl(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+        guard let command = arguments.first else { return try CommandResult.run(BuildProducts.path("pgraftctl"), []) }
+        var full = [command]
+        var rest = Array(arguments.dropFirst())
+        if command == "config", let sub = rest.first {
+            full.append(sub)
+            rest.removeFirst()
+        }
+        return try CommandResult.run(
+            BuildProducts.path("pgraftctl"), full + ["--config", configPath] + rest, environment: environment)
+    }
+
+    /// Sends SIGTERM and waits for the supervisor to exit; returns its exit status.
+    @discardableResult
+    public func stop(timeout: Double = 30) -> Int32? {
+        guard let process, process.isRunning else { return self.process?.terminationStatus }
+        kill(process.pid, SIGTERM)
+        guard waitUntil(timeout: timeout, { !process.isRunning }) else {
+            kill(process.pid, SIGKILL)
+            process.waitUntilExit()
+            return nil
+        }
+        return process.terminationStatus
+    }
+
+    /// Stops the node if it still runs and removes the directory.
+    public func cleanUp() {
+        stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
