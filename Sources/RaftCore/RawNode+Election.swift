@@ -1,0 +1,82 @@
+extension RawNode {
+    mutating func tickElection() {
+        electionElapsed += 1
+        if isPromotable && electionElapsed >= randomizedElectionTimeout {
+            electionElapsed = 0
+            hup(transfer: false)
+        }
+    }
+
+    /// Whether a committed membership change is still waiting to be applied; campaigning
+    /// then could use a stale configuration.
+    var hasUnappliedConfChanges: Bool {
+        guard log.committed > log.applied else { return false }
+        var i = log.applied + 1
+        while i <= log.committed {
+            if let e = log.entry(i), e.kind == .confChange { return true }
+            i += 1
+        }
+        return false
+    }
+
+    mutating func hup(transfer: Bool) {
+        if isLeader || !isPromotable || hasUnappliedConfChanges { return }
+        if config.preVote && !transfer {
+            campaign(pre: true, transfer: false)
+        } else {
+            campaign(pre: false, transfer: transfer)
+        }
+    }
+
+    mutating func campaign(pre: Bool, transfer: Bool) {
+        let voteTerm: UInt64
+        if pre {
+            becomePreCandidate()
+            voteTerm = term + 1
+            // Our own pre-vote changes nothing durable: count it now.
+            if case .preCandidate(var c) = role {
+                c.votes[id] = true
+                role = .preCandidate(c)
+            }
+        } else {
+            becomeCandidate()
+            voteTerm = term
+            // Our own vote counts only once term and vote are durable (see advance).
+        }
+        if tallyVotes() { return }
+        for voter in confState.quorum.voterIDs where voter != id {
+            var m = Message(kind: pre ? .preVote : .vote, from: id, to: voter, term: voteTerm)
+            m.index = log.lastIndex
+            m.logTerm = log.lastTerm
+            if transfer { m.context = Message.transferContext }
+            msgs.append(m)
+        }
+    }
+
+    /// Counts votes; moves on when the election is decided. Returns whether it was.
+    @discardableResult
+    mutating func tallyVotes() -> Bool {
+        let votes: [NodeID: Bool]
+        let pre: Bool
+        switch role {
+        case .preCandidate(let c):
+            votes = c.votes
+            pre = true
+        case .candidate(let c):
+            votes = c.votes
+            pre = false
+        default:
+            return false
+        }
+        switch confState.quorum.voteResult({ votes[$0] }) {
+        case .won:
+            if pre { campaign(pre: false, transfer: false) } else { becomeLeader() }
+            return true
+        case .lost:
+            becomeFollower(term: term, leader: nil)
+            return true
+        case .pending:
+            return false
+        }
+    }
+}

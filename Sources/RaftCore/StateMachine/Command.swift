@@ -1,0 +1,76 @@
+/// A request to the replicated state machine, carried as the data of a normal log entry.
+public enum Command: Sendable, Equatable {
+    /// Set `key` to `value`.
+    case put(key: String, value: [UInt8])
+    /// Remove `key`.
+    case delete(key: String)
+    /// Set `key` to `value` only if its modification revision is `expectedRevision`
+    /// (0: only if the key does not exist).
+    case compareAndSet(key: String, expectedRevision: UInt64, value: [UInt8])
+    /// Append a record to the command log.
+    case logAppend(data: [UInt8])
+    /// Record a member's address (membership itself changes through ``ConfChange``).
+    case setMemberAddress(node: NodeID, address: String)
+    /// A no-op carrying a client tag; used by clients to fence reads through the log.
+    case noop(tag: UInt64)
+
+    /// The deterministic byte encoding.
+    public func encode() -> [UInt8] {
+        var w = ByteWriter()
+        switch self {
+        case .put(let k, let v):
+            w.write(UInt8(1))
+            w.write(k)
+            w.write(v)
+        case .delete(let k):
+            w.write(UInt8(2))
+            w.write(k)
+        case .compareAndSet(let k, let rev, let v):
+            w.write(UInt8(3))
+            w.write(k)
+            w.write(rev)
+            w.write(v)
+        case .logAppend(let d):
+            w.write(UInt8(4))
+            w.write(d)
+        case .setMemberAddress(let n, let a):
+            w.write(UInt8(5))
+            w.write(n)
+            w.write(a)
+        case .noop(let tag):
+            w.write(UInt8(6))
+            w.write(tag)
+        }
+        return w.bytes
+    }
+
+    /// Decodes ``encode()``'s output; nil if malformed.
+    public static func decode(_ bytes: [UInt8]) -> Command? {
+        var r = ByteReader(bytes)
+        guard let tag = r.readUInt8() else { return nil }
+        let c: Command?
+        switch tag {
+        case 1:
+            guard let k = r.readString(), let v = r.readBytes() else { return nil }
+            c = .put(key: k, value: v)
+        case 2:
+            guard let k = r.readString() else { return nil }
+            c = .delete(key: k)
+        case 3:
+            guard let k = r.readString(), let rev = r.readUInt64(), let v = r.readBytes() else { return nil }
+            c = .compareAndSet(key: k, expectedRevision: rev, value: v)
+        case 4:
+            guard let d = r.readBytes() else { return nil }
+            c = .logAppend(data: d)
+        case 5:
+            guard let n = r.readUInt64(), let a = r.readString() else { return nil }
+            c = .setMemberAddress(node: n, address: a)
+        case 6:
+            guard let t = r.readUInt64() else { return nil }
+            c = .noop(tag: t)
+        default:
+            return nil
+        }
+        return r.isAtEnd ? c : nil
+    }
+}

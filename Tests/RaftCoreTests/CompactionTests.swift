@@ -1,0 +1,89 @@
+import Testing
+
+@testable import RaftCore
+
+@Suite("§5 Log compaction and InstallSnapshot")
+struct CompactionTests {
+    @Test("§5.1 compaction replaces the applied prefix by a snapshot; only applied and durable entries")
+    func compaction() throws {
+        var c = TestCluster(voters: [1])
+        c.elect(1)
+        for i in 0..<10 { c.propose(1, "k\(i)") }
+        c.stabilize()
+        let applied = c[1].log.applied
+        #expect(throws: CompactionError.notApplied) {
+            try c[1].compact(upTo: applied + 1, confState: c[1].confState, data: [])
+        }
+        try c[1].compact(upTo: applied - 2, confState: c[1].confState, data: [42])
+        #expect(c[1].log.firstIndex == applied - 1)
+        #expect(c[1].log.snapshot.data == [42])
+        #expect(throws: CompactionError.alreadyCompacted) {
+            try c[1].compact(upTo: applied - 3, confState: c[1].confState, data: [])
+        }
+    }
+
+    @Test("§5.3 InstallSnapshot: a follower behind the compacted log receives the snapshot, then entries")
+    func installSnapshot() throws {
+        var c = TestCluster(voters: [1, 2, 3])
+        c.elect(1)
+        c.down = [3]
+        for i in 0..<10 { c.propose(1, "s\(i)") }
+        c.stabilize()
+        let applied = c[1].log.applied
+        try c[1].compact(upTo: applied, confState: c[1].confState, data: Array("image".utf8))
+        c.propose(1, "tail")
+        c.stabilize()
+        c.restart(3)
+        let snapshots = Box(0)
+        c.filter = { m in
+            if m.kind == .snapshot { snapshots.value += 1 }
+            return true
+        }
+        for _ in 0..<3 {
+            c.tick(1)
+            c.stabilize()
+        }
+        #expect(snapshots.value == 1)
+        #expect(c.disks[3]!.snapshot.data == Array("image".utf8))
+        #expect(c.appliedData(3) == ["tail"])
+        #expect(c[3].log.committed == c[1].log.committed)
+    }
+
+    @Test("§5.3 a lost snapshot is retried")
+    func lostSnapshotRetried() throws {
+        var c = TestCluster(voters: [1, 2, 3])
+        c.elect(1)
+        c.down = [3]
+        for i in 0..<5 { c.propose(1, "s\(i)") }
+        c.stabilize()
+        try c[1].compact(upTo: c[1].log.applied, confState: c[1].confState, data: [1])
+        c.down = []
+        let lost = Box(true)
+        c.filter = { m in
+            if m.kind == .snapshot && lost.value {
+                lost.value = false
+                return false
+            }
+            return true
+        }
+        for _ in 0..<40 {
+            c.tick(1)
+            c.stabilize()
+        }
+        #expect(!lost.value)
+        #expect(c[3].log.committed == c[1].log.committed)
+    }
+
+    @Test("§5.3 a stale snapshot (at or below the follower's commit) changes nothing")
+    func staleSnapshot() {
+        var c = TestCluster(voters: [1, 2])
+        c.elect(1)
+        c.propose(1, "a")
+        c.stabilize()
+        let before = c[2].log.lastIndex
+        var m = Message(kind: .snapshot, from: 1, to: 2, term: c[1].term)
+        m.snapshot = Snapshot(metadata: .init(index: 1, term: 1, confState: ConfState(voters: [1, 2])), data: [])
+        c[2].step(m)
+        #expect(c[2].log.lastIndex == before && !c[2].log.snapshotPending)
+    }
+}

@@ -1,0 +1,77 @@
+import Testing
+
+@testable import RaftCore
+
+@Suite("Replicated state machine")
+struct StateMachineTests {
+    func entry(_ i: UInt64, _ c: Command) -> Entry { Entry(term: 1, index: i, data: c.encode()) }
+
+    @Test("KV: put, get, delete and revisions")
+    func kvRevisions() {
+        var sm = ReplicatedStateMachine()
+        #expect(sm.apply(entry(2, .put(key: "a", value: [1]))) == .put(revision: 1))
+        #expect(sm.apply(entry(3, .put(key: "a", value: [2]))) == .put(revision: 2))
+        #expect(sm.get("a") == KeyValueRecord(value: [2], createRevision: 1, modRevision: 2, version: 2))
+        #expect(sm.apply(entry(4, .delete(key: "a"))) == .deleted(revision: 3))
+        #expect(sm.apply(entry(5, .delete(key: "a"))) == .deleted(revision: nil))
+        #expect(sm.get("a") == nil && sm.revision == 3)
+    }
+
+    @Test("KV: compare-and-set by revision, 0 meaning absent")
+    func compareAndSet() {
+        var sm = ReplicatedStateMachine()
+        #expect(sm.apply(entry(2, .compareAndSet(key: "k", expectedRevision: 0, value: [1]))) == .compareAndSet(succeeded: true, revision: 1))
+        #expect(sm.apply(entry(3, .compareAndSet(key: "k", expectedRevision: 0, value: [2]))) == .compareAndSet(succeeded: false, revision: 1))
+        #expect(sm.apply(entry(4, .compareAndSet(key: "k", expectedRevision: 1, value: [3]))) == .compareAndSet(succeeded: true, revision: 2))
+        #expect(sm.get("k")?.value == [3])
+    }
+
+    @Test("KV: list by prefix, sorted")
+    func listPrefix() {
+        var sm = ReplicatedStateMachine()
+        var i: UInt64 = 2
+        for k in ["b/2", "a/1", "b/1", "c"] {
+            sm.apply(entry(i, .put(key: k, value: [])))
+            i += 1
+        }
+        #expect(sm.list(prefix: "b/").map(\.key) == ["b/1", "b/2"])
+        #expect(sm.list(prefix: "").count == 4)
+    }
+
+    @Test("command log: append, get by sequence, stats")
+    func commandLog() {
+        var sm = ReplicatedStateMachine()
+        #expect(sm.apply(entry(7, .logAppend(data: [1, 2, 3]))) == .appended(sequence: 1))
+        #expect(sm.apply(entry(8, .logAppend(data: [4]))) == .appended(sequence: 2))
+        #expect(sm.logRecord(2) == CommandLogRecord(sequence: 2, raftIndex: 8, raftTerm: 1, data: [4]))
+        #expect(sm.logRecord(3) == nil)
+        #expect(sm.logStats == CommandLogStats(count: 2, bytes: 4, firstSequence: 1, lastSequence: 2, lastRaftIndex: 8))
+    }
+
+    @Test("membership follows conf change entries; addresses of removed members are dropped")
+    func membership() {
+        var sm = ReplicatedStateMachine(membership: ConfState(voters: [1, 2]))
+        sm.apply(entry(2, .setMemberAddress(node: 2, address: "h2:5432")))
+        sm.apply(Entry(term: 1, index: 3, kind: .confChange, data: ConfChange([.init(.addLearner, 3)]).encode()))
+        #expect(sm.membership == ConfState(voters: [1, 2], learners: [3]))
+        sm.apply(Entry(term: 1, index: 4, kind: .confChange, data: ConfChange([.init(.removeNode, 2)]).encode()))
+        #expect(sm.addresses[2] == nil)
+    }
+
+    @Test("snapshots are deterministic and round-trip; malformed bytes are refused")
+    func snapshots() {
+        var a = ReplicatedStateMachine(membership: ConfState(voters: [1]))
+        var b = a
+        let cmds: [Command] = [.put(key: "x", value: [1]), .put(key: "y", value: [2]), .logAppend(data: [9]), .delete(key: "x")]
+        for (i, c) in cmds.enumerated() { a.apply(entry(UInt64(i) + 2, c)) }
+        for (i, c) in cmds.enumerated() { b.apply(entry(UInt64(i) + 2, c)) }
+        #expect(a.snapshot() == b.snapshot())
+        let restored = ReplicatedStateMachine.restore(a.snapshot(), membership: ConfState())
+        #expect(restored == a)
+        #expect(ReplicatedStateMachine.restore([1, 2, 3], membership: ConfState()) == nil)
+        #expect(ReplicatedStateMachine.restore([], membership: ConfState(voters: [4]))?.membership.voters == [4])
+        for c in cmds + [.compareAndSet(key: "k", expectedRevision: 3, value: []), .setMemberAddress(node: 1, address: "a"), .noop(tag: 5)] {
+            #expect(Command.decode(c.encode()) == c)
+        }
+    }
+}
