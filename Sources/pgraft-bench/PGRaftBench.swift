@@ -6,9 +6,7 @@ struct PGRaftBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pgraft-bench",
         abstract: "Measure pgraft: supervisor restart latency and memory.",
-        subcommands: [
-            SupervisorBench.self, QueueProducer.self, HoldQueueLock.self, HoldSegment.self, ClusterStateWriter.self,
-        ])
+        subcommands: [SupervisorBench.self, SegmentWorker.self])
 }
 
 /// Percentile of sorted values (nearest rank).

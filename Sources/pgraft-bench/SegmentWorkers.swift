@@ -1,56 +1,36 @@
 import ArgumentParser
 import PGRaftKit
 
-/// Enqueues commands into a segment's command queue from a separate process (multi-process queue tests).
-struct QueueProducer: ParsableCommand {
+/// Test helper: a separate process that works on a segment, for the multi-process segment tests
+/// (`pgraft-bench segment-worker ROLE --segment NAME …`). Hidden from help.
+struct SegmentWorker: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "queue-producer", abstract: "Test helper: enqueue COUNT commands into a segment.",
+        commandName: "segment-worker", abstract: "Test helper: act on a shared segment from another process.",
         shouldDisplay: false)
 
-    @Option var segment: String
-    @Option var producer: Int
-    @Option var count: Int
-
-    func run() throws {
-        try SegmentStress.runQueueProducer(segmentName: segment, producerId: producer, count: count)
+    /// What the worker does.
+    enum Role: String, ExpressibleByArgument {
+        /// Enqueue `--count` commands as producer `--producer`.
+        case queueProducer = "queue-producer"
+        /// Take the queue's lock and hold it until killed.
+        case holdQueueLock = "hold-queue-lock"
+        /// Create the segment and hold it until killed (stale-segment tests).
+        case holdSegment = "hold-segment"
+        /// Publish cluster states until killed (a writer killed mid-publish must not tear what readers see).
+        case clusterStateWriter = "cluster-state-writer"
     }
-}
 
-/// Takes the command queue's lock and never releases it, so a test can kill it while it holds the lock.
-struct HoldQueueLock: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "hold-queue-lock", abstract: "Test helper: hold a segment's queue lock until killed.",
-        shouldDisplay: false)
-
+    @Argument var role: Role
     @Option var segment: String
+    @Option var producer = 0
+    @Option var count = 0
 
     func run() throws {
-        try SegmentStress.holdQueueLockForever(segmentName: segment)
-    }
-}
-
-/// Creates a segment and holds it until killed (stale-segment tests).
-struct HoldSegment: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "hold-segment", abstract: "Test helper: create a segment and hold it until killed.",
-        shouldDisplay: false)
-
-    @Option var segment: String
-
-    func run() throws {
-        try SegmentStress.holdSegmentForever(segmentName: segment)
-    }
-}
-
-/// Publishes cluster states until killed (a writer killed mid-publish must not tear what readers see).
-struct ClusterStateWriter: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "cluster-state-writer", abstract: "Test helper: publish cluster states until killed.",
-        shouldDisplay: false)
-
-    @Option var segment: String
-
-    func run() throws {
-        try SegmentStress.publishClusterStatesForever(segmentName: segment)
+        switch role {
+        case .queueProducer: try SegmentStress.runQueueProducer(segmentName: segment, producerId: producer, count: count)
+        case .holdQueueLock: try SegmentStress.holdQueueLockForever(segmentName: segment)
+        case .holdSegment: try SegmentStress.holdSegmentForever(segmentName: segment)
+        case .clusterStateWriter: try SegmentStress.publishClusterStatesForever(segmentName: segment)
+        }
     }
 }

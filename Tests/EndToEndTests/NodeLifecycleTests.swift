@@ -129,6 +129,30 @@ extension EndToEnd {
             #expect(supervisor.stdout.split(separator: "\n").count == 1)
         }
 
+        @Test func logsFollowKeepsPrintingAcrossRotations() throws {
+            let node = try startNode(extra: Self.supervisorSettings + "\nlog:\n  max_bytes: 4096\n  keep: 2")
+            let outPath = node.directory + "/follow.out"
+            let out = open(outPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            defer { close(out) }
+            let follower = try SpawnedProcess(
+                path: BuildProducts.path("pgraftctl"),
+                arguments: ["logs", "api", "--follow", "--lines", "0", "--config", node.configPath], stdout: out, stderr: out)
+            defer {
+                kill(follower.pid, SIGKILL)
+                follower.waitUntilExit()
+            }
+            func followed() -> String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
+            // Each restart writes a few lines: restart until the 4 KiB file has rotated twice.
+            var rounds = 0
+            while rounds < 100 && !FileManager.default.fileExists(atPath: node.directory + "/log/api.log.2") {
+                rounds += 1
+                let result = try node.ctl(["restart", "api"])
+                #expect(result.status == 0, "round \(rounds): \(result.stderr)")
+            }
+            #expect(FileManager.default.fileExists(atPath: node.directory + "/log/api.log.2"), "the log never rotated")
+            #expect(node.waitUntil(timeout: 10) { followed().components(separatedBy: "serving HTTP").count - 1 == rounds }, "\(followed())")
+        }
+
         @Test func reloadWithAChangedAPIPortRestartsOnlyTheAPI() throws {
             let node = try startNode()
             let before = pids(node)

@@ -94,7 +94,7 @@ final class SegmentProcessTests: SegmentTestCase {
     }
 
     private func spawnBench(_ arguments: [String]) throws -> pid_t {
-        let pid = try SegmentTestProcess.spawn(try SegmentTestProcess.requireBench(), arguments)
+        let pid = try SegmentTestProcess.spawn(try SegmentTestProcess.requireBench(), ["segment-worker"] + arguments)
         children.append(pid)
         return pid
     }
