@@ -66,24 +66,46 @@ struct SupervisorBench: ParsableCommand {
         print(String(format: "| kill → RUNNING p50 | %.1f ms |", percentile(sorted, 50)))
         print(String(format: "| kill → RUNNING p99 | %.1f ms |", percentile(sorted, 99)))
         print(String(format: "| kill → RUNNING max | %.1f ms |", sorted.last ?? 0))
-        print(String(format: "| node RSS before (supervisor + %d components) | %.1f MiB |", initial.components.count, rssBefore))
-        print(String(format: "| node RSS after | %.1f MiB |", Self.nodeRSS(final)))
-        for (pid, name) in [(final.supervisorPid, "pgraftd")] + final.components.compactMap({ c in c.pid.map { ($0, c.name) } }) {
-            print("|   \(name) RSS | " + String(format: "%.1f MiB |", Self.rss(pid)))
+        let processes = [(final.supervisorPid, "pgraftd")] + final.components.compactMap { c in c.pid.map { ($0, c.name) } }
+        let memory = processes.map { MemoryUse(pid: $0.0) }
+        print(String(format: "| node RSS, sum over pgraftd + %d components | %.1f MiB (before the kills: %.1f MiB) |", final.components.count, memory.map(\.rss).reduce(0, +), rssBefore))
+        print(String(format: "| node PSS, sum (shared pages split between the processes that map them) | %.1f MiB |", memory.map(\.pss).reduce(0, +)))
+        print(String(format: "| node private memory, sum | %.1f MiB |", memory.map(\.private).reduce(0, +)))
+        for ((_, name), use) in zip(processes, memory) {
+            print("| \(name): RSS / PSS / private | " + String(format: "%.1f / %.1f / %.1f MiB |", use.rss, use.pss, use.private))
         }
     }
 
-    /// Resident memory of the supervisor and every component, MiB.
+    /// Resident memory of the supervisor and every component, summed, MiB.
     static func nodeRSS(_ status: NodeStatus) -> Double {
-        ([status.supervisorPid] + status.components.compactMap(\.pid)).map(rss).reduce(0, +)
+        ([status.supervisorPid] + status.components.compactMap(\.pid)).map { MemoryUse(pid: $0).rss }.reduce(0, +)
     }
+}
 
-    /// VmRSS of `pid` in MiB, from /proc.
-    static func rss(_ pid: Int32) -> Double {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
-        else { return 0 }
-        let kb = Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
-        return kb / 1024
+/// One process's memory from /proc/PID/smaps_rollup, in MiB.
+///
+/// RSS counts every resident page the process maps, so the Swift runtime and Foundation pages that
+/// six processes share are counted six times in a sum of RSS; PSS splits each shared page between
+/// the processes that map it, so a sum of PSS is what the node really costs.
+struct MemoryUse {
+    /// Resident set size.
+    var rss: Double = 0
+    /// Proportional set size.
+    var pss: Double = 0
+    /// Pages no other process maps (private clean + private dirty).
+    var `private`: Double = 0
+
+    init(pid: Int32) {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/smaps_rollup", encoding: .utf8) else { return }
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 2, let kb = Double(fields[1]) else { continue }
+            switch fields[0] {
+            case "Rss:": rss = kb / 1024
+            case "Pss:": pss = kb / 1024
+            case "Private_Clean:", "Private_Dirty:": self.private += kb / 1024
+            default: break
+            }
+        }
     }
 }

@@ -22,7 +22,7 @@ public struct NodeConfig: Sendable, Equatable {
     /// Time without a leader's heartbeat before a follower starts an election, in ms
     /// (`election_timeout`, default 1000, at least twice the heartbeat interval).
     public var electionTimeout: Int
-    /// Log entries kept before the log is compacted into a snapshot (`max_log_entries`, default 1000).
+    /// Most log entries the leader sends in one replication message (`max_log_entries`, default 1000).
     public var maxLogEntries: Int
     /// Whether components log at debug level (`debug_enabled`, default false).
     public var debugEnabled: Bool
