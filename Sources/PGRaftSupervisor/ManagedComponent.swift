@@ -69,6 +69,8 @@ final class ManagedComponent {
     var restarts = 0
     /// How the previous process ended.
     var lastExit: String?
+    /// Pid of the current or most recent process (kept until its exit is handled).
+    var lastPid: Int32 = 0
     /// Monotonic time of the last spawn.
     var spawnedAtMs: Int64 = 0
     /// Whether it was ever ready (later components wait for that).

@@ -294,10 +294,12 @@ public final class Supervisor {
         } catch {
             logger.error("cannot start \(spec.name): \(error)")
             component.spawnedAtMs = now
+            component.lastPid = 0
             processExited(component, exit: .exited(127), now: now)
             return
         }
         component.spawnedAtMs = now
+        component.lastPid = component.process!.pid
         slot.pid = component.process!.pid
         slot.startedAtMs = UInt64(pgr_wall_ms())
         logger.info("started \(spec.name)", metadata: ["pid": "\(component.process!.pid)", "path": "\(path)"])
@@ -349,6 +351,12 @@ public final class Supervisor {
         component.lastExit = exit.description
         segment?.componentSlot(at: component.slot).lastExit = exit
         let ranText = String(format: "%.1f s", Double(ranFor) / 1000)
+        // The component's own log says how its process ended, for whoever reads only that file.
+        component.log.append(
+            Array(
+                ("\(PGRaftLogHandler.timestamp()) NOTE  pgraftd: "
+                    + (component.lastPid > 0 ? "pid \(component.lastPid) ended: \(exit) after \(ranText)\n" : "could not be started\n"))
+                    .utf8))
         if shuttingDown || intent == .finish {
             logger.info("\(component.spec.name) stopped: \(exit) after \(ranText)")
             transition(component, to: component.spec.enabled && !component.removed ? .stopped : .disabled)
