@@ -150,11 +150,13 @@ public final class Supervisor {
         }
         control?.shutdown()
         control = nil
-        unlink(config.consensusSocketPath)
-        unlink(effectiveConfigPath)
         _ = segment?.unlink()
         segment = nil
-        runDirLock?.release(removeFile: true)
+        // Without the run directory's lock these files belong to the pgraftd that holds it.
+        guard let lock = runDirLock else { return }
+        unlink(config.consensusSocketPath)
+        unlink(effectiveConfigPath)
+        lock.release(removeFile: true)
         runDirLock = nil
     }
 

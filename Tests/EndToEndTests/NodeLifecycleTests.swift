@@ -214,6 +214,19 @@ extension EndToEnd {
             #expect(node.waitAllRunning(timeout: 60), "restart after kill -9:\n\(node.supervisorOutput)")
         }
 
+        @Test func aSecondSupervisorForTheSameNodeIsRefusedAndTheFirstKeepsRunning() throws {
+            let node = try startNode()
+            let before = pids(node)
+            let second = try CommandResult.run(BuildProducts.path("pgraftd"), ["--config", node.configPath])
+            #expect(second.status == 1)
+            #expect(second.stderr.contains("in use by another pgraftd (pid \(node.process!.pid))"), "\(second.stderr)")
+            #expect(pids(node) == before)
+            for file in ["pgraftd.sock", "consensus.sock", "effective.yaml", "pgraftd.lock"] {
+                #expect(FileManager.default.fileExists(atPath: node.directory + "/run/" + file), "the refused pgraftd removed \(file)")
+            }
+            #expect(node.status()?.components.allSatisfy { $0.state == "RUNNING" } == true)
+        }
+
         @Test func aBrokenFileAtStartStartsNothingAndNamesLineAndColumn() throws {
             let node = try NodeSandbox()
             sandboxes.append(node)
