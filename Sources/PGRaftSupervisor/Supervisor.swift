@@ -40,8 +40,11 @@ public final class Supervisor {
     var shuttingDown = false
     var exitCode = Supervisor.exitClean
     let startedAtMs = pgr_monotonic_ms()
-    /// Loop period: the longest the loop sleeps when nothing happens.
-    let pollIntervalMs: Int32 = 10
+    /// How long the loop sleeps while a component is in transition (readiness is polled in the segment).
+    let busyPollMs: Int32 = 10
+    /// How long the loop sleeps when every component is settled: the watchdog's resolution. Exits,
+    /// signals and control requests wake the loop at once whatever the timeout.
+    let idlePollMs: Int32 = 100
 
     /// Path of the validated configuration handed to components: what the supervisor accepted,
     /// not whatever the operator's file says at the moment a component restarts.
@@ -170,7 +173,13 @@ public final class Supervisor {
                 fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0))
             }
         }
-        _ = poll(&fds, nfds_t(fds.count), pollIntervalMs)
+        let settled = !shuttingDown && components.allSatisfy { component in
+            switch component.phase {
+            case .running, .stopped, .disabled: return true
+            default: return false
+            }
+        }
+        _ = poll(&fds, nfds_t(fds.count), settled ? min(idlePollMs, Int32(config.healthPeriodMs)) : busyPollMs)
     }
 
     private func handleSignals() {
