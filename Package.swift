@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "pgraftd", targets: ["pgraftd"]),
         .executable(name: "pgraftctl", targets: ["pgraftctl"]),
+        .executable(name: "pgraft-exec", targets: ["pgraft-exec"]),
         .executable(name: "pgraft-bench", targets: ["pgraft-bench"]),
         .executable(name: "pgraft-transport", targets: ["pgraft-transport"]),
         .executable(name: "pgraft-consensus", targets: ["pgraft-consensus"]),
@@ -54,6 +55,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The exec shim pgraftd starts components through: parent-death signal, then execvp.
+        .executableTarget(name: "pgraft-exec"),
         .executableTarget(
             name: "pgraftctl",
             dependencies: [

@@ -43,10 +43,13 @@ struct ChildProcess {
         guard outputFD >= 0 else { return }
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         var reachedEnd = false
-        while true {
+        // At most 256 KiB per call: a component flooding its output cannot starve the loop or swell memory.
+        var budget = final ? Int.max : 256 * 1024
+        while budget > 0 {
             let n = buffer.withUnsafeMutableBytes { read(outputFD, $0.baseAddress, $0.count) }
             if n > 0 {
                 partialLine.append(contentsOf: buffer[0..<n])
+                budget -= n
                 continue
             }
             if n < 0 && errno == EINTR { continue }

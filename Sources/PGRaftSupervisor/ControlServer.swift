@@ -27,12 +27,17 @@ final class ControlServer {
         self.listenFD = try UnixSocket.listen(path: path)
     }
 
-    /// Descriptors to poll for input.
-    var descriptors: [Int32] { [listenFD] + connections.keys.sorted() }
+    /// Connections served at once; more wait in the listen backlog.
+    static let maxConnections = 32
+
+    /// Descriptors to poll for input (the listening socket only while there is room for a connection).
+    var descriptors: [Int32] {
+        (connections.count < Self.maxConnections ? [listenFD] : []) + connections.keys.sorted()
+    }
 
     /// Accepts, reads and answers whatever is ready; `handle` turns a request into a response.
     func service(nowMs: Int64, handle: (ControlRequest) -> ControlResponse) {
-        while true {
+        while connections.count < Self.maxConnections {
             let fd = pgr_accept_nonblocking(listenFD)
             guard fd >= 0 else { break }
             connections[fd] = Connection(acceptedAtMs: nowMs)

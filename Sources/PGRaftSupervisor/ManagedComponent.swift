@@ -40,7 +40,8 @@ final class ManagedComponent {
             case .running: return .running
             case .stopping: return .stopping
             case .backoff: return .backoff
-            case .stopped, .disabled: return .stopped
+            case .stopped: return .stopped
+            case .disabled: return .disabled
             }
         }
     }

@@ -1,4 +1,5 @@
 import CShims
+import Foundation
 import PGRaftKit
 
 #if canImport(Glibc)
@@ -31,17 +32,31 @@ extension Supervisor {
             logger.error("reload: \(line)")
             return ReloadResult(applied: false, errors: [line])
         }
+        let logChanged = new.log != config.log || new.logDir != config.logDir
+        var reopened: [String: RotatingLogFile] = [:]
+        if logChanged {
+            do {
+                try FileManager.default.createDirectory(atPath: new.logDir, withIntermediateDirectories: true)
+                for spec in new.components {
+                    reopened[spec.name] = try RotatingLogFile(
+                        path: new.logFilePath(component: spec.name), maxBytes: new.log.maxBytes, keep: new.log.keep)
+                }
+            } catch {
+                let line = "cannot open the log files in \(new.logDir): \(error)"
+                logger.error("reload: \(line)")
+                return ReloadResult(applied: false, errors: [line])
+            }
+        }
         do {
             try writeEffectiveConfig(new)
         } catch {
             logger.error("reload: cannot write \(effectiveConfigPath): \(error)")
             return ReloadResult(applied: false, errors: ["cannot write \(effectiveConfigPath): \(error)"])
         }
-        let logChanged = new.log != config.log || new.logDir != config.logDir
         let supervisorChanged = new.supervisor != config.supervisor
         config = new
         if supervisorChanged { tracker = RestartTracker(settings: new.supervisor) }
-        apply(plan, new: new, reopenLogs: logChanged)
+        apply(plan, new: new, reopenedLogs: reopened)
         logger.info(
             "reload applied",
             metadata: [
@@ -50,7 +65,7 @@ extension Supervisor {
         return ReloadResult(applied: true, restarted: plan.restart, started: plan.start, stopped: plan.stop)
     }
 
-    private func apply(_ plan: ReloadPlan, new: NodeConfig, reopenLogs: Bool) {
+    private func apply(_ plan: ReloadPlan, new: NodeConfig, reopenedLogs: [String: RotatingLogFile]) {
         let now = pgr_monotonic_ms()
         var ordered: [ManagedComponent] = []
         for spec in new.components {
@@ -67,15 +82,8 @@ extension Supervisor {
             ordered.append(component)
         }
         components = ordered
-        if reopenLogs {
-            for component in components {
-                if let log = try? RotatingLogFile(
-                    path: new.logFilePath(component: component.spec.name), maxBytes: new.log.maxBytes,
-                    keep: new.log.keep)
-                {
-                    component.log = log
-                }
-            }
+        for component in components {
+            if let log = reopenedLogs[component.spec.name] { component.log = log }
         }
         for name in plan.stop {
             guard let component = components.first(where: { $0.spec.name == name }) else { continue }
@@ -95,7 +103,12 @@ extension Supervisor {
         }
         for name in plan.start {
             guard let component = components.first(where: { $0.spec.name == name }) else { continue }
-            if component.process == nil { transition(component, to: .waiting) }
+            if component.process == nil {
+                transition(component, to: .waiting)
+            } else {
+                // Re-enabled while its old process is still stopping: start it again once that one is gone.
+                component.intent = .restart
+            }
         }
     }
 }

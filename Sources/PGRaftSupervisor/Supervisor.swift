@@ -97,10 +97,12 @@ public final class Supervisor {
     // MARK: - Set-up and tear-down
 
     private func setUp() throws {
+        let runDirExisted = FileManager.default.fileExists(atPath: config.runDir)
         for directory in [config.runDir, config.logDir] {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
-        chmod(config.runDir, 0o700)
+        // A run directory pgraftd creates is private to it; an existing one is the operator's to set.
+        if !runDirExisted { chmod(config.runDir, 0o700) }
         try lockRunDirectory()
         try writeEffectiveConfig(config)
         segment = try SharedSegment.create(
@@ -139,7 +141,11 @@ public final class Supervisor {
         }
         let componentSlot = segment.componentSlot(at: slot)
         componentSlot.name = spec.name
-        componentSlot.state = spec.enabled ? .idle : .stopped
+        componentSlot.state = spec.enabled ? .idle : .disabled
+        componentSlot.pid = 0
+        componentSlot.restarts = 0
+        componentSlot.startedAtMs = 0
+        componentSlot.lastExit = .none
         let log = try RotatingLogFile(
             path: config.logFilePath(component: spec.name), maxBytes: config.log.maxBytes, keep: config.log.keep)
         let component = ManagedComponent(spec: spec, slot: slot, log: log)
@@ -149,7 +155,7 @@ public final class Supervisor {
 
     private func tearDown() {
         for component in components {
-            if let pid = component.pid { kill(pid, SIGKILL) }
+            if let pid = component.pid { signalGroup(pid, SIGKILL) }
         }
         control?.shutdown()
         control = nil
@@ -211,6 +217,8 @@ public final class Supervisor {
             let exit = ExitStatus(waitStatus: status)
             component.process!.drain(final: true) { component.log.append($0) }
             component.process = nil
+            // Whatever the component started is ended with it: nothing outlives its process group.
+            kill(-pid, SIGKILL)
             processExited(component, exit: exit, now: now)
         }
     }
@@ -239,7 +247,7 @@ public final class Supervisor {
             case .stopping(let deadline, let killed):
                 if !killed && now >= deadline, let pid = component.pid {
                     logger.warning("\(component.spec.name) (pid \(pid)) did not stop in time: SIGKILL")
-                    kill(pid, SIGKILL)
+                    signalGroup(pid, SIGKILL)
                     component.phase = .stopping(deadlineMs: deadline, killed: true)
                 }
             case .backoff(let until):
@@ -247,6 +255,11 @@ public final class Supervisor {
             case .stopped, .disabled:
                 break
             }
+        }
+        for component in components where component.removed && component.process == nil {
+            let slot = segment!.componentSlot(at: component.slot)
+            slot.name = ""
+            slot.state = .idle
         }
         components.removeAll { $0.removed && $0.process == nil }
     }
@@ -260,7 +273,7 @@ public final class Supervisor {
         case .stopping(let deadline, let killed):
             if !killed && now >= deadline, let pid = last.pid {
                 logger.warning("\(last.spec.name) (pid \(pid)) did not stop in time: SIGKILL")
-                kill(pid, SIGKILL)
+                signalGroup(pid, SIGKILL)
                 last.phase = .stopping(deadlineMs: deadline, killed: true)
             }
         default:
@@ -300,8 +313,11 @@ public final class Supervisor {
             component: spec.name, configPath: effectiveConfigPath, segmentName: config.segmentName,
             slot: component.slot, supervisorPid: getpid()
         ).variables(runDir: config.runDir, base: ProcessInfo.processInfo.environment.merging(spec.env) { $1 })
+        let shim = executableDirectory + "/pgraft-exec"
+        let useShim = access(shim, X_OK) == 0
         do {
-            component.process = try ChildProcess.spawn(path: path, arguments: spec.args, environment: environment)
+            component.process = try ChildProcess.spawn(
+                path: useShim ? shim : path, arguments: useShim ? [path] + spec.args : spec.args, environment: environment)
         } catch {
             logger.error("cannot start \(spec.name): \(error)")
             component.spawnedAtMs = now
@@ -322,6 +338,7 @@ public final class Supervisor {
         component.everRunning = true
         component.lastBeat = segment!.componentSlot(at: component.slot).heartbeat
         component.lastBeatChangeMs = now
+        logger.info("\(component.spec.name) is ready", metadata: ["after_ms": "\(now - component.spawnedAtMs)"])
         transition(component, to: .running(sinceMs: now))
     }
 
@@ -349,8 +366,8 @@ public final class Supervisor {
             logger.error("\(component.spec.name) (pid \(pid)): \(reason); killing it")
         }
         component.intent = intent
-        kill(pid, signal)
-        if signal == SIGTERM { kill(pid, SIGCONT) }
+        signalGroup(pid, signal)
+        if signal == SIGTERM { signalGroup(pid, SIGCONT) }
         transition(
             component, to: .stopping(deadlineMs: now + Int64(component.spec.stopTimeoutMs), killed: signal == SIGKILL))
     }
@@ -405,6 +422,12 @@ public final class Supervisor {
         if old.displayName != phase.displayName {
             logger.debug("\(component.spec.name): \(old.displayName) -> \(phase.displayName)")
         }
+    }
+
+    /// Signals a component's whole process group (each component leads its own), so that what a
+    /// plugin started stops with it.
+    func signalGroup(_ pid: Int32, _ signal: Int32) {
+        if kill(-pid, signal) != 0 { kill(pid, signal) }
     }
 
     private func executablePath(for spec: ComponentSpec) -> String {

@@ -21,8 +21,13 @@ public final class NodeSandbox: @unchecked Sendable {
     /// The supervisor process, once started.
     public private(set) var process: SpawnedProcess?
 
-    /// Creates the directory and picks ports; `extra` is appended to the generated YAML.
-    public init(extra: String = "", healthPeriodMs: Int = 100) throws {
+    /// Supervisor settings of every sandbox unless a test overrides them: a watchdog of 30 periods of
+    /// 100 ms (3 s), loose enough that a busy 2-core machine does not look like a hang.
+    public static let defaultSupervisor = ["heartbeat_misses": "30"]
+
+    /// Creates the directory and picks ports; `extra` is appended to the generated YAML and
+    /// `supervisor` overrides keys of its `supervisor:` section.
+    public init(extra: String = "", supervisor: [String: String] = [:], healthPeriodMs: Int = 100) throws {
         let base = NSTemporaryDirectory() + "pgraft-test-\(getpid())-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         directory = base
@@ -31,8 +36,11 @@ public final class NodeSandbox: @unchecked Sendable {
         listenPort = ports[0]
         apiPort = ports[1]
         clusterName = "t\(getpid())-\(UUID().uuidString.prefix(6).lowercased())"
+        let settings = Self.defaultSupervisor.merging(supervisor) { $1 }
+        let section = "supervisor:\n" + settings.keys.sorted().map { "  \($0): \(settings[$0]!)" }.joined(separator: "\n")
         try write(yaml: Self.yaml(
-            cluster: clusterName, listenPort: listenPort, apiPort: apiPort, healthPeriodMs: healthPeriodMs, extra: extra))
+            cluster: clusterName, listenPort: listenPort, apiPort: apiPort, healthPeriodMs: healthPeriodMs,
+            extra: section + "\n" + extra))
     }
 
     /// A node YAML using relative directories below the file.

@@ -23,13 +23,9 @@ struct SupervisorBench: ParsableCommand {
 
     func run() throws {
         // backoff_reset_ms is short so that every kill measures a first restart, which the target is about.
-        let sandbox = try NodeSandbox(
-            extra: """
-                supervisor:
-                  restart_intensity: \(kills * 2 + 10)
-                  restart_period_s: 60
-                  backoff_reset_ms: 50
-                """)
+        let sandbox = try NodeSandbox(supervisor: [
+            "restart_intensity": "\(kills * 2 + 10)", "restart_period_s": "60", "backoff_reset_ms": "50",
+        ])
         defer { sandbox.cleanUp() }
         try sandbox.start()
         guard sandbox.waitAllRunning(timeout: 60), let initial = sandbox.status() else {

@@ -142,7 +142,11 @@ struct ConfigEdit: ParsableCommand {
     /// Replaces `path` by `copy` atomically and durably: fsync the copy, keep the mode, rename, fsync the directory.
     private func install(_ copy: String, over path: String) throws {
         var info = stat()
-        if stat(path, &info) == 0 { chmod(copy, info.st_mode & 0o7777) }
+        if stat(path, &info) == 0 {
+            // Keep owner, group and mode: pgraftd (often the postgres user) must still read it.
+            _ = chown(copy, info.st_uid, info.st_gid)
+            chmod(copy, info.st_mode & 0o7777)
+        }
         let fd = open(copy, O_RDONLY)
         if fd >= 0 {
             fsync(fd)

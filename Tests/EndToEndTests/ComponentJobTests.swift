@@ -11,13 +11,9 @@ extension EndToEnd {
     /// What each component already does of its own job, seen from outside.
     @Suite final class ComponentJobTests {
         /// Gives up fast, so that a component that cannot work ends the node quickly.
-        static let impatient = """
-            supervisor:
-              restart_intensity: 2
-              restart_period_s: 60
-              backoff_initial_ms: 10
-              backoff_max_ms: 20
-            """
+        static let impatient = [
+            "restart_intensity": "2", "restart_period_s": "60", "backoff_initial_ms": "10", "backoff_max_ms": "20",
+        ]
 
         var sandboxes: [NodeSandbox] = []
 
@@ -25,8 +21,8 @@ extension EndToEnd {
             sandboxes.forEach { $0.cleanUp() }
         }
 
-        func node(extra: String = "") throws -> NodeSandbox {
-            let node = try NodeSandbox(extra: extra)
+        func node(extra: String = "", supervisor: [String: String] = [:]) throws -> NodeSandbox {
+            let node = try NodeSandbox(extra: extra, supervisor: supervisor)
             sandboxes.append(node)
             return node
         }
@@ -79,7 +75,7 @@ extension EndToEnd {
             let first = try node()
             try first.start()
             #expect(first.waitAllRunning(timeout: 60))
-            let second = try node(extra: Self.impatient)
+            let second = try node(supervisor: Self.impatient)
             try second.write(yaml: second.readYAML().replacingOccurrences(of: "data_dir: data", with: "data_dir: \(first.directory)/data"))
             try second.start()
             second.process!.waitUntilExit()
@@ -91,7 +87,7 @@ extension EndToEnd {
         }
 
         @Test func aPeerPortInUseFailsClearlyUnderTheRestartPolicy() throws {
-            let node = try node(extra: Self.impatient)
+            let node = try node(supervisor: Self.impatient)
             let blocker = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             defer { close(blocker) }
             var address = sockaddr_in()
@@ -131,6 +127,95 @@ extension EndToEnd {
             #expect(cmdline.hasPrefix("/bin/sleep\u{0}3600"))
             kill(sleeper.pid!, SIGKILL)
             #expect(node.waitUntil(timeout: 20) { node.component("sleeper")?.restarts == 1 && node.component("sleeper")?.state == "RUNNING" })
+        }
+    }
+}
+
+extension EndToEnd {
+    /// Components added, removed, disabled and enabled again by a reload; operator plugins and
+    /// whatever they start never outlive their process.
+    @Suite final class PluginLifecycleTests {
+        var sandboxes: [NodeSandbox] = []
+
+        deinit {
+            sandboxes.forEach { $0.cleanUp() }
+        }
+
+        static func sleeper(_ name: String) -> String {
+            "  \(name):\n    command: /bin/sleep\n    args: [\"3600\"]\n"
+        }
+
+        func nodeView(_ node: NodeSandbox) throws -> [String: String] {
+            let body = try HTTP.get(port: node.apiPort, path: "/v1/node").body
+            let object = try JSONSerialization.jsonObject(with: Data(body.utf8)) as! [String: Any]
+            let components = object["components"] as! [[String: Any]]
+            return Dictionary(uniqueKeysWithValues: components.map { ($0["name"] as! String, $0["state"] as! String) })
+        }
+
+        @Test func reloadAddsRemovesDisablesAndReenablesComponents() throws {
+            let node = try NodeSandbox(extra: "components:\n" + Self.sleeper("alpha"))
+            sandboxes.append(node)
+            try node.start()
+            #expect(node.waitAllRunning(timeout: 60))
+            let base = try node.readYAML().components(separatedBy: "components:\n")[0]
+            let alphaPid = try #require(node.component("alpha")?.pid)
+
+            // Remove alpha, add beta, disable bridge.
+            try node.write(yaml: base + "components:\n  bridge:\n    enabled: false\n" + Self.sleeper("beta"))
+            let first = try node.ctl(["reload"])
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(node.waitUntil(timeout: 20) {
+                guard let status = node.status() else { return false }
+                return status.components.map(\.name) == ["storage", "consensus", "transport", "bridge", "api", "beta"]
+                    && node.component("bridge")?.state == "DISABLED" && node.component("beta")?.state == "RUNNING"
+            }, "\(node.status().map { "\($0.components)" } ?? "no status")")
+            #expect(kill(alphaPid, 0) != 0, "a removed component's process survived")
+            #expect(node.component("bridge")?.pid == nil)
+            let view = try nodeView(node)
+            #expect(view["alpha"] == nil)
+            #expect(view["bridge"] == "DISABLED")
+            #expect(view["beta"] == "RUNNING")
+
+            // Enable bridge again and bring alpha back.
+            try node.write(yaml: base + "components:\n" + Self.sleeper("beta") + Self.sleeper("alpha"))
+            let second = try node.ctl(["reload"])
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(second.stdout.contains("started bridge, alpha"), "\(second.stdout)")
+            #expect(node.waitAllRunning(timeout: 20))
+            let alpha = try #require(node.component("alpha"))
+            #expect(alpha.restarts == 0)
+            #expect(alpha.lastExit == nil, "a re-added component must not inherit the old one's record")
+            #expect(try nodeView(node)["bridge"] == "RUNNING")
+        }
+
+        @Test func whatAPluginStartsEndsWithItAndPluginsDieWithTheSupervisor() throws {
+            let marker = NSTemporaryDirectory() + "pgraft-grandchild-\(UUID().uuidString)"
+            defer { try? FileManager.default.removeItem(atPath: marker) }
+            let node = try NodeSandbox(
+                extra: """
+                    components:
+                      spawner:
+                        command: /bin/sh
+                        args: ["-c", "sleep 3600 & echo $! > \(marker); wait"]
+                    """)
+            sandboxes.append(node)
+            try node.start()
+            #expect(node.waitAllRunning(timeout: 60))
+            func grandchild() -> Int32? {
+                (try? String(contentsOfFile: marker, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            }
+            #expect(node.waitUntil(timeout: 10) { grandchild() != nil })
+            let first = try #require(grandchild())
+            try FileManager.default.removeItem(atPath: marker)
+            let restart = try node.ctl(["restart", "spawner"])
+            #expect(restart.status == 0, "\(restart.stderr)")
+            #expect(node.waitUntil(timeout: 10) { kill(first, 0) != 0 }, "the plugin's child outlived its restart")
+            #expect(node.waitUntil(timeout: 10) { grandchild() != nil })
+
+            let plugin = try #require(node.component("spawner")?.pid)
+            kill(node.process!.pid, SIGKILL)
+            #expect(node.waitUntil(timeout: 10) { kill(plugin, 0) != 0 }, "the plugin outlived the supervisor")
+            if let second = grandchild() { kill(second, SIGKILL) }
         }
     }
 }

@@ -12,6 +12,9 @@ struct PostgresMonitor {
     let settings: PostgresSettings
     let checkPeriodMs: Int
     let logger: Logger
+    /// A query unanswered this long means PostgreSQL is hung (or the network is): the connection is
+    /// dropped and made again, rather than the bridge waiting forever.
+    static let queryTimeoutMs: Int32 = 5000
 
     /// Runs until the task is cancelled.
     func run() async {
@@ -32,8 +35,9 @@ struct PostgresMonitor {
     /// Connects; logs the server version and recovery state, or why it failed.
     private func connect() -> OpaquePointer? {
         // connect_timeout first: a value in the operator's conninfo (expanded from dbname) overrides it.
-        let keywords = ["connect_timeout", "dbname"]
-        let values = ["3", settings.conninfo]
+        // TCP keepalives notice a vanished server host; both are defaults the operator's conninfo may override.
+        let keywords = ["connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "dbname"]
+        let values = ["3", "1", "5", "2", "3", settings.conninfo]
         let connection = withCStrings(keywords) { keys in
             withCStrings(values) { vals in PQconnectdbParams(keys, vals, 1) }
         }
@@ -71,12 +75,30 @@ struct PostgresMonitor {
         }
     }
 
-    /// `pg_is_in_recovery()`, or nil when the query fails.
+    /// `pg_is_in_recovery()`, or nil when the query fails or gets no answer within `queryTimeoutMs`.
     private func isInRecovery(_ connection: OpaquePointer) -> Bool? {
-        guard let result = PQexec(connection, "SELECT pg_is_in_recovery()") else { return nil }
-        defer { PQclear(result) }
-        guard PQresultStatus(result) == PGRES_TUPLES_OK, PQntuples(result) == 1 else { return nil }
-        return String(cString: PQgetvalue(result, 0, 0)) == "t"
+        guard PQsendQuery(connection, "SELECT pg_is_in_recovery()") == 1 else { return nil }
+        var answer: Bool?
+        var deadline = ContinuousClock.now + .milliseconds(Int(Self.queryTimeoutMs))
+        while true {
+            guard PQconsumeInput(connection) == 1 else { return nil }
+            if PQisBusy(connection) == 0 {
+                guard let result = PQgetResult(connection) else { return answer }
+                if PQresultStatus(result) == PGRES_TUPLES_OK && PQntuples(result) == 1 {
+                    answer = String(cString: PQgetvalue(result, 0, 0)) == "t"
+                }
+                PQclear(result)
+                deadline = ContinuousClock.now + .milliseconds(Int(Self.queryTimeoutMs))
+                continue
+            }
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .zero else {
+                logger.warning("PostgreSQL did not answer within \(Self.queryTimeoutMs) ms")
+                return nil
+            }
+            var descriptor = pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0)
+            _ = poll(&descriptor, 1, Int32(min(remaining.components.seconds * 1000 + 1, Int64(Self.queryTimeoutMs))))
+        }
     }
 
     private static func errorMessage(_ connection: OpaquePointer) -> String {

@@ -27,10 +27,30 @@ public final class RotatingLogFile {
         if fd >= 0 { close(fd) }
     }
 
-    /// Appends `bytes`, rotating first when they would push the file past `maxBytes`.
+    /// Appends `bytes`, rotating whenever the file would grow past `maxBytes`: a batch larger than
+    /// the room left is split at a line end where it can be, so no file exceeds the limit.
     public func append(_ bytes: ArraySlice<UInt8>) {
-        guard !bytes.isEmpty else { return }
-        if size > 0 && size + bytes.count > maxBytes { rotate() }
+        var rest = bytes
+        while !rest.isEmpty {
+            let room = maxBytes - size
+            if rest.count <= room {
+                writeAll(rest)
+                return
+            }
+            let window = rest.prefix(max(room, 0))
+            if let newline = window.lastIndex(of: UInt8(ascii: "\n")) {
+                writeAll(rest[...newline])
+                rest = rest[(newline + 1)...]
+            } else if size == 0 {
+                // A single line longer than the whole file: cut it at the limit.
+                writeAll(rest.prefix(maxBytes))
+                rest = rest.dropFirst(maxBytes)
+            }
+            rotate()
+        }
+    }
+
+    private func writeAll(_ bytes: ArraySlice<UInt8>) {
         guard fd >= 0 else { return }
         var offset = bytes.startIndex
         while offset < bytes.endIndex {

@@ -14,6 +14,8 @@ public enum ComponentState: UInt32, Sendable, CaseIterable, CustomStringConverti
     case failed = 5
     /// Waiting out a restart delay.
     case backoff = 6
+    /// Left out by the configuration (`enabled: false`).
+    case disabled = 7
 
     /// The upper-case name `pgraftctl status` shows, e.g. "RUNNING".
     public var displayName: String {
@@ -25,6 +27,7 @@ public enum ComponentState: UInt32, Sendable, CaseIterable, CustomStringConverti
         case .stopped: return "STOPPED"
         case .failed: return "FAILED"
         case .backoff: return "BACKOFF"
+        case .disabled: return "DISABLED"
         }
     }
 
