@@ -244,12 +244,8 @@ public final class Supervisor {
                 }
             case .running:
                 checkHeartbeat(component, now: now)
-            case .stopping(let deadline, let killed):
-                if !killed && now >= deadline, let pid = component.pid {
-                    logger.warning("\(component.spec.name) (pid \(pid)) did not stop in time: SIGKILL")
-                    signalGroup(pid, SIGKILL)
-                    component.phase = .stopping(deadlineMs: deadline, killed: true)
-                }
+            case .stopping:
+                enforceStopDeadline(component, now: now)
             case .backoff(let until):
                 if now >= until { spawn(component, now: now) }
             case .stopped, .disabled:
@@ -269,16 +265,21 @@ public final class Supervisor {
             if component.phase != .stopped { transition(component, to: .stopped) }
         }
         guard let last = components.last(where: { $0.process != nil }) else { return }
-        switch last.phase {
-        case .stopping(let deadline, let killed):
-            if !killed && now >= deadline, let pid = last.pid {
-                logger.warning("\(last.spec.name) (pid \(pid)) did not stop in time: SIGKILL")
-                signalGroup(pid, SIGKILL)
-                last.phase = .stopping(deadlineMs: deadline, killed: true)
-            }
-        default:
+        if case .stopping = last.phase {
+            enforceStopDeadline(last, now: now)
+        } else {
             terminate(last, signal: SIGTERM, intent: .finish, now: now)
         }
+    }
+
+    /// Kills a stopping component whose `stop_timeout_ms` has run out.
+    private func enforceStopDeadline(_ component: ManagedComponent, now: Int64) {
+        guard case .stopping(let deadline, let killed) = component.phase, !killed, now >= deadline,
+            let pid = component.pid
+        else { return }
+        logger.warning("\(component.spec.name) (pid \(pid)) did not stop in time: SIGKILL")
+        signalGroup(pid, SIGKILL)
+        component.phase = .stopping(deadlineMs: deadline, killed: true)
     }
 
     func beginShutdown(reason: String, code: Int32) {

@@ -188,6 +188,26 @@ extension EndToEnd {
             #expect(try nodeView(node)["bridge"] == "RUNNING")
         }
 
+        @Test func aComponentIgnoringSIGTERMIsKilledAfterItsStopTimeout() throws {
+            let node = try NodeSandbox(
+                extra: """
+                    components:
+                      stubborn:
+                        command: /bin/sh
+                        args: ["-c", "trap '' TERM; sleep 3600"]
+                        stop_timeout_ms: 300
+                    """)
+            sandboxes.append(node)
+            try node.start()
+            #expect(node.waitAllRunning(timeout: 60))
+            let before = try #require(node.component("stubborn")?.pid)
+            let restart = try node.ctl(["restart", "stubborn"])
+            #expect(restart.status == 0, "\(restart.stderr)")
+            #expect(node.supervisorOutput.contains("stubborn (pid \(before)) did not stop in time: SIGKILL"))
+            #expect(node.component("stubborn")?.pid != before)
+            #expect(node.stop(timeout: 20) == 0)
+        }
+
         @Test func whatAPluginStartsEndsWithItAndPluginsDieWithTheSupervisor() throws {
             let marker = NSTemporaryDirectory() + "pgraft-grandchild-\(UUID().uuidString)"
             defer { try? FileManager.default.removeItem(atPath: marker) }
