@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "pgraftctl", targets: ["pgraftctl"]),
         .executable(name: "pgraft-exec", targets: ["pgraft-exec"]),
         .executable(name: "pgraft-bench", targets: ["pgraft-bench"]),
+        .executable(name: "pgraft-sim", targets: ["pgraft-sim"]),
         .executable(name: "pgraft-transport", targets: ["pgraft-transport"]),
         .executable(name: "pgraft-consensus", targets: ["pgraft-consensus"]),
         .executable(name: "pgraft-storage", targets: ["pgraft-storage"]),
@@ -22,10 +23,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // Counts malloc calls for `pgraft-bench raft` (loaded with LD_PRELOAD).
+        .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
     ],
     targets: [
         // Pure Raft state machine: the standard library only.
         .target(name: "RaftCore"),
+        // Deterministic cluster simulator over RaftCore: virtual clock, simulated network and disk, safety checkers.
+        .target(name: "RaftSim", dependencies: ["RaftCore"]),
+        .executableTarget(name: "pgraft-sim", dependencies: ["RaftSim"]),
         // Small C helpers Swift cannot express directly (variadic prctl, robust mutexes, atomics in shared memory).
         .target(name: "CShims"),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
@@ -71,7 +77,8 @@ let package = Package(
         .executableTarget(
             name: "pgraft-bench",
             dependencies: [
-                "PGRaftKit", "PGRaftTestSupport",
+                "PGRaftKit", "PGRaftTestSupport", "RaftSim",
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -113,7 +120,7 @@ let package = Package(
             ],
             path: "plugins/api"
         ),
-        .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
+        .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "RaftSim"], exclude: ["testdata"]),
         .testTarget(name: "PGRaftKitTests", dependencies: ["PGRaftKit", "CShims"]),
         .testTarget(name: "SupervisorTests", dependencies: ["PGRaftSupervisor", "PGRaftKit"]),
         .testTarget(name: "EndToEndTests", dependencies: ["PGRaftKit", "PGRaftTestSupport"]),

@@ -22,8 +22,18 @@ public struct Inflights: Sendable, Equatable {
         self.ring = Array(repeating: (0, 0), count: capacity)
     }
 
+    /// Two windows are equal when their bounds and the messages they hold, in order, are
+    /// (where the ring happens to start is not compared).
     public static func == (a: Inflights, b: Inflights) -> Bool {
-        a.capacity == b.capacity && a.maxBytes == b.maxBytes && a.count == b.count && a.bytes == b.bytes
+        guard a.capacity == b.capacity, a.maxBytes == b.maxBytes, a.count == b.count, a.bytes == b.bytes else {
+            return false
+        }
+        for k in 0..<a.count {
+            let x = a.ring[(a.start + k) % a.capacity]
+            let y = b.ring[(b.start + k) % b.capacity]
+            if x.index != y.index || x.bytes != y.bytes { return false }
+        }
+        return true
     }
 
     /// Whether no further message may be sent.

@@ -2,13 +2,16 @@
 ///
 /// - Important: Never set in production; every defect breaks Raft's safety.
 public struct InjectedDefects: OptionSet, Sendable, Hashable {
+    /// The bits.
     public let rawValue: UInt32
     /// Creates a set from its raw bits.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     /// Grant a vote even after voting for another candidate in the same term.
     public static let voteTwice = InjectedDefects(rawValue: 1 << 0)
-    /// Commit entries of earlier terms by counting replicas (the Figure 3.7 mistake).
+    /// Commit entries of earlier terms by counting replicas (the Figure 3.7 mistake). Like the
+    /// leader of that figure, a new leader then starts its term without a no-op entry, which
+    /// otherwise hides the mistake in all but very narrow windows.
     public static let commitPreviousTerm = InjectedDefects(rawValue: 1 << 1)
     /// Grant votes without checking that the candidate's log is up to date.
     public static let skipLogUpToDateCheck = InjectedDefects(rawValue: 1 << 2)

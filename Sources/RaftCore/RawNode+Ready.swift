@@ -96,11 +96,9 @@ extension RawNode {
         let last = log.lastIndex
         leader.progress.reconfigure(next, next: last + 1)
         if let t = leader.transferee, !next.isVoter(t) { leader.transferee = nil }
-        if maybeCommit() {
-            broadcastAppend()
-        } else {
-            broadcastAppend()
-        }
+        // The quorum changed (commit may advance) and new members need the log.
+        _ = maybeCommit()
+        broadcastAppend()
     }
 
     mutating func maybeAutoLeaveJoint() {

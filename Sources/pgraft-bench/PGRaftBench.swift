@@ -5,8 +5,8 @@ import ArgumentParser
 struct PGRaftBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pgraft-bench",
-        abstract: "Measure pgraft: supervisor restart latency and memory.",
-        subcommands: [SupervisorBench.self, SegmentWorker.self])
+        abstract: "Measure pgraft: supervisor restarts and memory, the Raft core, the storage log.",
+        subcommands: [SupervisorBench.self, RaftBench.self, SegmentWorker.self])
 }
 
 /// Percentile of sorted values (nearest rank).

@@ -87,3 +87,29 @@ struct CompactionTests {
         #expect(c[2].log.lastIndex == before && !c[2].log.snapshotPending)
     }
 }
+
+@Suite("§5.3 InstallSnapshot races")
+struct SnapshotRaceTests {
+    @Test("§5.3 a newer snapshot arriving before the previous one is acknowledged stays pending")
+    func newerSnapshotStaysPending() {
+        let conf = ConfState(voters: [1, 2])
+        var n = RawNode(config: RaftConfig(id: 2), state: .bootstrap(voters: [1, 2]))
+        func snap(_ index: UInt64) -> Message {
+            var m = Message(kind: .snapshot, from: 1, to: 2, term: 2)
+            m.snapshot = Snapshot(metadata: .init(index: index, term: 2, confState: conf), data: [UInt8(index)])
+            return m
+        }
+        n.step(snap(10))
+        let first = n.ready()
+        #expect(first.snapshot?.metadata.index == 10)
+        n.step(snap(20))  // Arrives while the first is still being written.
+        n.advance(first)
+        #expect(n.log.snapshotPending)
+        #expect(n.log.applied == 10)
+        let second = n.ready()
+        #expect(second.snapshot?.metadata.index == 20)
+        #expect(second.committedEntries.isEmpty)
+        n.advance(second)
+        #expect(!n.log.snapshotPending && n.log.applied == 20)
+    }
+}

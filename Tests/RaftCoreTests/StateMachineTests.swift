@@ -62,12 +62,16 @@ struct StateMachineTests {
     func snapshots() {
         var a = ReplicatedStateMachine(membership: ConfState(voters: [1]))
         var b = a
-        let cmds: [Command] = [.put(key: "x", value: [1]), .put(key: "y", value: [2]), .logAppend(data: [9]), .delete(key: "x")]
+        let cmds: [Command] = [
+            .put(key: "x", value: [1]), .put(key: "y", value: [2]), .logAppend(data: [9]), .delete(key: "x"),
+            .setTopology(PostgresTopology(primary: 1, timeline: 3, lsn: 0x1_0000_0028)),
+        ]
         for (i, c) in cmds.enumerated() { a.apply(entry(UInt64(i) + 2, c)) }
         for (i, c) in cmds.enumerated() { b.apply(entry(UInt64(i) + 2, c)) }
         #expect(a.snapshot() == b.snapshot())
         let restored = ReplicatedStateMachine.restore(a.snapshot(), membership: ConfState())
         #expect(restored == a)
+        #expect(restored?.topology == PostgresTopology(primary: 1, timeline: 3, lsn: 0x1_0000_0028))
         #expect(ReplicatedStateMachine.restore([1, 2, 3], membership: ConfState()) == nil)
         #expect(ReplicatedStateMachine.restore([], membership: ConfState(voters: [4]))?.membership.voters == [4])
         for c in cmds + [.compareAndSet(key: "k", expectedRevision: 3, value: []), .setMemberAddress(node: 1, address: "a"), .noop(tag: 5)] {

@@ -13,6 +13,9 @@ public enum Command: Sendable, Equatable {
     case setMemberAddress(node: NodeID, address: String)
     /// A no-op carrying a client tag; used by clients to fence reads through the log.
     case noop(tag: UInt64)
+    /// Record the PostgreSQL topology the bridge acts on: which node's server is the primary,
+    /// on which timeline, and the last WAL position (LSN) it reported.
+    case setTopology(PostgresTopology)
 
     /// The deterministic byte encoding.
     public func encode() -> [UInt8] {
@@ -40,6 +43,11 @@ public enum Command: Sendable, Equatable {
         case .noop(let tag):
             w.write(UInt8(6))
             w.write(tag)
+        case .setTopology(let t):
+            w.write(UInt8(7))
+            w.write(t.primary)
+            w.write(t.timeline)
+            w.write(t.lsn)
         }
         return w.bytes
     }
@@ -68,6 +76,9 @@ public enum Command: Sendable, Equatable {
         case 6:
             guard let t = r.readUInt64() else { return nil }
             c = .noop(tag: t)
+        case 7:
+            guard let p = r.readUInt64(), let tl = r.readUInt64(), let lsn = r.readUInt64() else { return nil }
+            c = .setTopology(PostgresTopology(primary: p, timeline: tl, lsn: lsn))
         default:
             return nil
         }

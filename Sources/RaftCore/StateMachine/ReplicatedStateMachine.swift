@@ -1,5 +1,5 @@
 /// The state every member builds by applying the committed log in order: the membership,
-/// a key-value map with revisions, and an append-only command log.
+/// a key-value map with revisions, an append-only command log, and the PostgreSQL topology.
 ///
 /// Deterministic: the same entries give the same state and the same ``snapshot()`` bytes on
 /// every member.
@@ -13,6 +13,8 @@ public struct ReplicatedStateMachine: Sendable, Equatable {
     public private(set) var membership: ConfState
     /// Member addresses.
     public private(set) var addresses: [NodeID: String] = [:]
+    /// The PostgreSQL topology last recorded.
+    public private(set) var topology = PostgresTopology(primary: 0, timeline: 0, lsn: 0)
     /// The store revision: incremented by every change of the key-value map.
     public private(set) var revision: UInt64 = 0
     private var kv: [String: KeyValueRecord] = [:]
@@ -68,6 +70,9 @@ public struct ReplicatedStateMachine: Sendable, Equatable {
             return .membership
         case .noop:
             return .none
+        case .setTopology(let t):
+            topology = t
+            return .none
         }
     }
 
@@ -114,7 +119,7 @@ public struct ReplicatedStateMachine: Sendable, Equatable {
     // MARK: - Snapshots
 
     static let snapshotMagic: UInt32 = 0x5052_534D  // "PRSM"
-    static let snapshotVersion: UInt8 = 1
+    static let snapshotVersion: UInt8 = 2
 
     /// The deterministic encoding of the whole state (keys and members in sorted order).
     public func snapshot() -> [UInt8] {
@@ -129,6 +134,9 @@ public struct ReplicatedStateMachine: Sendable, Equatable {
             w.write(m)
             w.write(addresses[m]!)
         }
+        w.write(topology.primary)
+        w.write(topology.timeline)
+        w.write(topology.lsn)
         w.write(revision)
         let keys = kv.keys.sorted()
         w.write(UInt32(keys.count))
@@ -164,6 +172,8 @@ public struct ReplicatedStateMachine: Sendable, Equatable {
             guard let id = r.readUInt64(), let a = r.readString() else { return nil }
             sm.addresses[id] = a
         }
+        guard let p = r.readUInt64(), let tl = r.readUInt64(), let lsn = r.readUInt64() else { return nil }
+        sm.topology = PostgresTopology(primary: p, timeline: tl, lsn: lsn)
         guard let rev = r.readUInt64(), let nKeys = r.readUInt32() else { return nil }
         sm.revision = rev
         for _ in 0..<nKeys {

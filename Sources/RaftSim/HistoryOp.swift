@@ -1,0 +1,63 @@
+import RaftCore
+
+/// One client operation of the history checked for linearizability.
+struct HistoryOp {
+    enum Kind: Equatable {
+        case put(key: String, value: [UInt8])
+        case delete(key: String)
+        case compareAndSet(key: String, expected: UInt64, value: [UInt8])
+        case read(key: String)
+
+        /// A compact description for traces.
+        var text: String {
+            switch self {
+            case .put(let k, let v): return "put \(k)=\(String(decoding: v, as: UTF8.self))"
+            case .delete(let k): return "delete \(k)"
+            case .compareAndSet(let k, let e, let v): return "cas \(k)@\(e)=\(String(decoding: v, as: UTF8.self))"
+            case .read(let k): return "read \(k)"
+            }
+        }
+
+        var key: String {
+            switch self {
+            case .put(let k, _), .delete(let k), .compareAndSet(let k, _, _), .read(let k): return k
+            }
+        }
+    }
+
+    /// What the client observed.
+    enum Outcome: Equatable {
+        /// Still waiting.
+        case pending
+        /// Timed out: a write may or may not have taken effect.
+        case unknown
+        /// Known not to have taken effect.
+        case failed
+        /// A state-changing write at store revision `revision`.
+        case wrote(revision: UInt64)
+        /// An observation at store revision `point` of the key's value and modification revision.
+        case observed(point: UInt64, value: [UInt8]?, modRevision: UInt64)
+        /// An observation at `point` of the key's modification revision only (failed compare-and-set,
+        /// delete of an absent key).
+        case observedRevision(point: UInt64, modRevision: UInt64)
+
+        /// A compact description for traces.
+        var text: String {
+            switch self {
+            case .pending: return "pending"
+            case .unknown: return "unknown (timed out)"
+            case .failed: return "failed"
+            case .wrote(let r): return "ok rev=\(r)"
+            case .observed(let p, let v, let m):
+                return "ok at rev \(p): \(v.map { String(decoding: $0, as: UTF8.self) } ?? "absent") (mod \(m))"
+            case .observedRevision(let p, let m): return "not applied at rev \(p) (mod \(m))"
+            }
+        }
+    }
+
+    let client: Int
+    let kind: Kind
+    let invoke: Int
+    var response: Int?
+    var outcome: Outcome = .pending
+}

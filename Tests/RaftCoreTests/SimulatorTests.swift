@@ -1,0 +1,105 @@
+import Testing
+
+@testable import RaftCore
+@testable import RaftSim
+
+@Suite("Simulator")
+struct SimulatorTests {
+    @Test("a few hundred seeds with every fault pass the safety, linearizability and liveness checks")
+    func manySeedsPass() async {
+        var o = SimOptions(seed: 0, steps: 1500)
+        o.healSteps = 2500
+        let summary = await SimRunner.run(seeds: 1...300, template: o, jobs: 2)
+        #expect(summary.seeds == 300)
+        for f in summary.failures {
+            Issue.record("seed \(f.seed): \(f.violation ?? f.livenessFailure ?? "")")
+        }
+    }
+
+    @Test("five-node clusters pass too")
+    func fiveNodes() async {
+        var o = SimOptions(seed: 0, steps: 3000, nodes: 5)
+        o.healSteps = 2500
+        let summary = await SimRunner.run(seeds: 1000...1040, template: o, jobs: 2)
+        #expect(summary.violations == 0 && summary.livenessFailures == 0)
+    }
+
+    @Test(
+        "every injected defect is caught within 500 seeds",
+        arguments: InjectedDefects.named.map(\.name))
+    func defectsAreCaught(name: String) async {
+        let defect = InjectedDefects.named.first { $0.name == name }!.defect
+        let o = SimOptions(seed: 0, defects: defect)
+        var found: SimResult?
+        var lo: UInt64 = 1
+        while found == nil && lo <= 500 {
+            let summary = await SimRunner.run(seeds: lo...(lo + 9), template: o, jobs: 2)
+            found = summary.failures.first { $0.violation != nil }
+            lo += 10
+        }
+        #expect(found != nil, "\(name) was not caught within 500 seeds")
+    }
+
+    @Test("a seed replays identically")
+    func replay() {
+        var o = SimOptions(seed: 4242, steps: 3000)
+        o.trace = true
+        let a = Simulation.run(o)
+        let b = Simulation.run(o)
+        #expect(a.digest == b.digest)
+        #expect(a.trace == b.trace)
+        #expect(a.trace.count > 100)
+        var other = o
+        other.seed = 4243
+        #expect(Simulation.run(other).digest != a.digest)
+    }
+
+    @Test("the linearizability checker rejects a stale read and a lost acknowledged write")
+    func linearizabilityCheckerCanFail() {
+        var lin = LinearizabilityChecker()
+        _ = lin.record(revision: 1, key: "k", value: [1])
+        _ = lin.record(revision: 2, key: "k", value: [2])
+        var h: [HistoryOp] = []
+        var w1 = HistoryOp(client: 0, kind: .put(key: "k", value: [1]), invoke: 0)
+        w1.response = 5
+        w1.outcome = .wrote(revision: 1)
+        var w2 = HistoryOp(client: 0, kind: .put(key: "k", value: [2]), invoke: 10)
+        w2.response = 15
+        w2.outcome = .wrote(revision: 2)
+        h = [w1, w2]
+        #expect(lin.check(h) == nil)
+        // A read that starts after w2 completed but sees w1's value.
+        var stale = HistoryOp(client: 1, kind: .read(key: "k"), invoke: 20)
+        stale.response = 25
+        stale.outcome = .observed(point: 1, value: [1], modRevision: 1)
+        #expect(lin.check(h + [stale]) != nil)
+        // A read that claims a value the revision record does not hold at its point.
+        var wrong = HistoryOp(client: 1, kind: .read(key: "k"), invoke: 20)
+        wrong.response = 25
+        wrong.outcome = .observed(point: 2, value: [1], modRevision: 1)
+        #expect(lin.check(h + [wrong]) != nil)
+        // Writes acknowledged in the wrong real-time order.
+        var early = HistoryOp(client: 0, kind: .put(key: "k", value: [2]), invoke: 0)
+        early.response = 3
+        early.outcome = .wrote(revision: 2)
+        var late = HistoryOp(client: 1, kind: .put(key: "k", value: [1]), invoke: 6)
+        late.response = 8
+        late.outcome = .wrote(revision: 1)
+        #expect(lin.check([early, late]) != nil)
+    }
+
+    @Test("the safety checker flags two leaders in one term and a changed committed entry")
+    func safetyCheckerCanFail() {
+        var c = SafetyChecker()
+        var a = RawNode(config: RaftConfig(id: 1), state: .bootstrap(voters: [1]))
+        a.campaign()
+        let rd = a.ready()
+        a.advance(rd)
+        #expect(a.isLeader)
+        #expect(c.checkElection(a) == nil)
+        c.leaderOfTerm[a.term] = 2
+        #expect(c.checkElection(a) != nil)
+        #expect(c.checkApplied(node: 1, Entry(term: 2, index: 5)) == nil)
+        #expect(c.checkApplied(node: 2, Entry(term: 3, index: 5)) != nil)
+    }
+}
