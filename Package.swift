@@ -73,11 +73,11 @@ let package = Package(
             ]
         ),
         // Helpers shared by the end-to-end tests and the benchmarks: throwaway nodes, free ports.
-        .target(name: "PGRaftTestSupport", dependencies: ["PGRaftKit", "CShims"]),
+        .target(name: "PGRaftTestSupport", dependencies: ["PGRaftKit", "CShims", "RaftCore"]),
         .executableTarget(
             name: "pgraft-bench",
             dependencies: [
-                "PGRaftKit", "PGRaftTestSupport", "RaftSim",
+                "PGRaftKit", "PGRaftTestSupport", "PGRaftStorage", "RaftSim",
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -100,10 +100,16 @@ let package = Package(
             ],
             path: "plugins/consensus"
         ),
+        // The durable Raft log: segment files, group commit, recovery, and the storage side of its protocol.
+        .target(
+            name: "PGRaftStorage",
+            dependencies: ["PGRaftKit", "CShims", .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(
             name: "pgraft-storage",
-            dependencies: ["PGRaftKit"],
-            path: "plugins/storage"
+            dependencies: ["PGRaftKit", "PGRaftStorage", .product(name: "Logging", package: "swift-log")],
+            path: "plugins/storage",
+            exclude: ["FORMAT.md"]
         ),
         .executableTarget(
             name: "pgraft-bridge",
@@ -121,7 +127,11 @@ let package = Package(
             path: "plugins/api"
         ),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "RaftSim"], exclude: ["testdata"]),
-        .testTarget(name: "PGRaftKitTests", dependencies: ["PGRaftKit", "CShims"]),
+        .testTarget(name: "PGRaftKitTests", dependencies: ["PGRaftKit", "CShims", "PGRaftTestSupport"]),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: ["PGRaftStorage", "PGRaftKit", "PGRaftTestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "SupervisorTests", dependencies: ["PGRaftSupervisor", "PGRaftKit"]),
         .testTarget(name: "EndToEndTests", dependencies: ["PGRaftKit", "PGRaftTestSupport"]),
     ],

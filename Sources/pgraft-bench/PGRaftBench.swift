@@ -6,7 +6,7 @@ struct PGRaftBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pgraft-bench",
         abstract: "Measure pgraft: supervisor restarts and memory, the Raft core, the storage log.",
-        subcommands: [SupervisorBench.self, RaftBench.self, SegmentWorker.self])
+        subcommands: [SupervisorBench.self, RaftBench.self, StorageBench.self, SegmentWorker.self])
 }
 
 /// Percentile of sorted values (nearest rank).

@@ -1,3 +1,4 @@
+import PGRaftTestSupport
 import Testing
 
 @testable import PGRaftKit
@@ -49,7 +50,7 @@ import Testing
 
     /// Random bytes never crash the decoder: each input ends in frames, a wait for more, or an error.
     @Test func randomBytesGiveFramesOrErrorsNeverACrash() {
-        var generator = SplitMix64(seed: 0x5EED)
+        var generator = SeededRandom(seed: 0x5EED)
         for _ in 0..<20_000 {
             var decoder = FrameDecoder(maxPayload: 4096)
             let count = Int(generator.next() % 64)
@@ -62,18 +63,5 @@ import Testing
             }
             #expect(consumed <= bytes.count)
         }
-    }
-}
-
-/// A small seeded generator so that the fuzz loop is the same on every run.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
