@@ -82,6 +82,13 @@ public final class StorageTicket: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Whether the reply (or a failure) has arrived.
+    public var isComplete: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return outcome != nil
+    }
+
     /// The reply (whatever its status), waiting up to `timeout` seconds.
     public func wait(timeout: Double = 30) throws(StorageClientError) -> StorageReply {
         let deadline = Date().addingTimeInterval(timeout)
@@ -133,6 +140,32 @@ public final class StorageClient: @unchecked Sendable {
                 shutdown(fd, Int32(SHUT_RDWR))
             }
             return ticket
+        }
+    }
+
+    /// Sends the operations `make` builds (called `count` times, in order, under the send lock) in
+    /// one write, as consensus sends what it has gathered; returns their tickets in order.
+    public func submitAll(count: Int, _ make: () throws -> StorageOperation) throws -> [StorageTicket] {
+        try sendLock.withLock {
+            var bytes: [UInt8] = []
+            var tickets: [StorageTicket] = []
+            for _ in 0..<count {
+                let operation = try make()
+                let ticket: StorageTicket? = lock.withLock {
+                    guard !closed else { return nil }
+                    let ticket = StorageTicket(id: nextID)
+                    nextID += 1
+                    pending[ticket.id] = ticket
+                    return ticket
+                }
+                guard let ticket else { throw StorageClientError.connectionClosed }
+                bytes += Frame(type: StorageFrameType.request, payload: StorageRequest(id: ticket.id, operation: operation).encoded()).encoded()
+                tickets.append(ticket)
+            }
+            if !StorageEndpoint.sendAll(fd, bytes) {
+                shutdown(fd, Int32(SHUT_RDWR))
+            }
+            return tickets
         }
     }
 
