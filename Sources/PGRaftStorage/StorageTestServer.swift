@@ -125,22 +125,7 @@ public final class StorageClient: @unchecked Sendable {
     /// Sends a request built by `make` under the send lock (so operations built from shared state,
     /// such as the next index, reach storage in the order they were built).
     public func submit(_ make: () throws -> StorageOperation) throws -> StorageTicket {
-        try sendLock.withLock {
-            let operation = try make()
-            let ticket: StorageTicket? = lock.withLock {
-                guard !closed else { return nil }
-                let ticket = StorageTicket(id: nextID)
-                nextID += 1
-                pending[ticket.id] = ticket
-                return ticket
-            }
-            guard let ticket else { throw StorageClientError.connectionClosed }
-            let bytes = Frame(type: StorageFrameType.request, payload: StorageRequest(id: ticket.id, operation: operation).encoded()).encoded()
-            if !StorageEndpoint.sendAll(fd, bytes) {
-                shutdown(fd, Int32(SHUT_RDWR))
-            }
-            return ticket
-        }
+        try submitAll(count: 1, make)[0]
     }
 
     /// Sends the operations `make` builds (called `count` times, in order, under the send lock) in
