@@ -142,9 +142,11 @@ public final class NodeSandbox: @unchecked Sendable {
         return process.terminationStatus
     }
 
-    /// Stops the node if it still runs and removes the directory.
+    /// Stops the node if it still runs and removes the directory, and the segment a supervisor
+    /// killed by the test left behind.
     public func cleanUp() {
         stop()
+        if let config = try? NodeConfig.load(path: configPath) { _ = SharedSegment.unlink(name: config.segmentName) }
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
