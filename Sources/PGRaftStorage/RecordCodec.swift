@@ -1,3 +1,5 @@
+import PGRaftKit
+
 /// The log record inside segment files (see plugins/storage/FORMAT.md).
 ///
 /// ```
@@ -31,7 +33,7 @@ public enum RecordCodec {
     /// Appends the record of `entry` to `out`.
     public static func encode(_ entry: LogEntry, into out: inout [UInt8]) {
         let start = out.count
-        var header = ByteWriter(capacity: headerSize)
+        var header = WireWriter(capacity: headerSize)
         header.u32(UInt32(entry.data.count))
         header.u32(0)
         header.u64(entry.term)
@@ -108,7 +110,7 @@ public struct SegmentHeader: Equatable, Sendable {
 
     /// The 32 bytes.
     public func encoded() -> [UInt8] {
-        var writer = ByteWriter(capacity: Self.size)
+        var writer = WireWriter(capacity: Self.size)
         writer.raw(Self.magic)
         writer.u32(Self.formatVersion)
         writer.u32(0)
@@ -120,15 +122,15 @@ public struct SegmentHeader: Equatable, Sendable {
     }
 
     /// Decodes and checks a header.
-    public static func decode(_ bytes: [UInt8]) throws(DecodeError) -> SegmentHeader {
-        guard bytes.count >= size else { throw DecodeError("segment header is \(bytes.count) bytes, expected \(size)") }
-        guard Array(bytes[0..<8]) == magic else { throw DecodeError("bad magic: not a pgraft segment file") }
+    public static func decode(_ bytes: [UInt8]) throws(WireDecodeError) -> SegmentHeader {
+        guard bytes.count >= size else { throw WireDecodeError("segment header is \(bytes.count) bytes, expected \(size)") }
+        guard Array(bytes[0..<8]) == magic else { throw WireDecodeError("bad magic: not a pgraft segment file") }
         let version = bytes.loadU32(at: 8)
         guard version == formatVersion else {
-            throw DecodeError("format version \(version) is not supported (this build reads \(formatVersion))")
+            throw WireDecodeError("format version \(version) is not supported (this build reads \(formatVersion))")
         }
         let crc = CRC32C.update(CRC32C.update(0, bytes, 0..<12), bytes, 16..<32)
-        guard crc == bytes.loadU32(at: 12) else { throw DecodeError("segment header checksum mismatch") }
+        guard crc == bytes.loadU32(at: 12) else { throw WireDecodeError("segment header checksum mismatch") }
         return SegmentHeader(sequence: bytes.loadU64(at: 16), firstIndex: bytes.loadU64(at: 24))
     }
 }
@@ -147,7 +149,7 @@ enum FixedFile {
     static let logStartMagic: [UInt8] = Array("PGRFTLST".utf8)
 
     static func encode(magic: [UInt8], fields: [UInt64]) -> [UInt8] {
-        var writer = ByteWriter(capacity: 16 + 8 * fields.count)
+        var writer = WireWriter(capacity: 16 + 8 * fields.count)
         writer.raw(magic)
         writer.u32(SegmentHeader.formatVersion)
         writer.u32(0)
@@ -157,16 +159,16 @@ enum FixedFile {
         return writer.bytes
     }
 
-    static func decode(_ bytes: [UInt8], magic: [UInt8], fieldCount: Int) throws(DecodeError) -> [UInt64] {
+    static func decode(_ bytes: [UInt8], magic: [UInt8], fieldCount: Int) throws(WireDecodeError) -> [UInt64] {
         let size = 16 + 8 * fieldCount
-        guard bytes.count == size else { throw DecodeError("file is \(bytes.count) bytes, expected \(size)") }
-        guard Array(bytes[0..<8]) == magic else { throw DecodeError("bad magic") }
+        guard bytes.count == size else { throw WireDecodeError("file is \(bytes.count) bytes, expected \(size)") }
+        guard Array(bytes[0..<8]) == magic else { throw WireDecodeError("bad magic") }
         let version = bytes.loadU32(at: 8)
         guard version == SegmentHeader.formatVersion else {
-            throw DecodeError("format version \(version) is not supported (this build reads \(SegmentHeader.formatVersion))")
+            throw WireDecodeError("format version \(version) is not supported (this build reads \(SegmentHeader.formatVersion))")
         }
         let crc = CRC32C.update(CRC32C.update(0, bytes, 0..<12), bytes, 16..<size)
-        guard crc == bytes.loadU32(at: 12) else { throw DecodeError("checksum mismatch") }
+        guard crc == bytes.loadU32(at: 12) else { throw WireDecodeError("checksum mismatch") }
         return (0..<fieldCount).map { bytes.loadU64(at: 16 + 8 * $0) }
     }
 }
@@ -192,7 +194,7 @@ public enum SnapshotCodec {
 
     /// The file's bytes.
     public static func encode(_ snapshot: StoredSnapshot) -> [UInt8] {
-        var writer = ByteWriter(capacity: headerSize + snapshot.membership.count + snapshot.data.count)
+        var writer = WireWriter(capacity: headerSize + snapshot.membership.count + snapshot.data.count)
         writer.raw(magic)
         writer.u32(SegmentHeader.formatVersion)
         writer.u32(0)
@@ -207,20 +209,20 @@ public enum SnapshotCodec {
     }
 
     /// Decodes and checks a snapshot file.
-    public static func decode(_ bytes: [UInt8]) throws(DecodeError) -> StoredSnapshot {
-        guard bytes.count >= headerSize else { throw DecodeError("file is \(bytes.count) bytes, shorter than the header") }
-        guard Array(bytes[0..<8]) == magic else { throw DecodeError("bad magic: not a pgraft snapshot") }
+    public static func decode(_ bytes: [UInt8]) throws(WireDecodeError) -> StoredSnapshot {
+        guard bytes.count >= headerSize else { throw WireDecodeError("file is \(bytes.count) bytes, shorter than the header") }
+        guard Array(bytes[0..<8]) == magic else { throw WireDecodeError("bad magic: not a pgraft snapshot") }
         let version = bytes.loadU32(at: 8)
         guard version == SegmentHeader.formatVersion else {
-            throw DecodeError("format version \(version) is not supported (this build reads \(SegmentHeader.formatVersion))")
+            throw WireDecodeError("format version \(version) is not supported (this build reads \(SegmentHeader.formatVersion))")
         }
         let membershipCount = UInt64(bytes.loadU32(at: 32))
         let dataCount = bytes.loadU64(at: 36)
         guard dataCount <= UInt64(Int.max / 2), UInt64(headerSize) + membershipCount + dataCount == UInt64(bytes.count) else {
-            throw DecodeError("lengths (membership \(membershipCount), data \(dataCount)) do not match the file size \(bytes.count)")
+            throw WireDecodeError("lengths (membership \(membershipCount), data \(dataCount)) do not match the file size \(bytes.count)")
         }
         guard CRC32C.update(0, bytes, 16..<bytes.count) == bytes.loadU32(at: 12) else {
-            throw DecodeError("checksum mismatch")
+            throw WireDecodeError("checksum mismatch")
         }
         let membershipEnd = headerSize + Int(membershipCount)
         return StoredSnapshot(

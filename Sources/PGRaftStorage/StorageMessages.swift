@@ -1,3 +1,5 @@
+import PGRaftKit
+
 /// One operation consensus asks of storage.
 public enum StorageOperation: Sendable, Equatable {
     /// Append a batch (an index already in the log truncates it there first). Replied `persisted`.
@@ -61,7 +63,7 @@ public struct StorageRequest: Sendable, Equatable {
 
     /// The payload bytes.
     public func encoded() -> [UInt8] {
-        var out = ByteWriter(capacity: 64)
+        var out = WireWriter(capacity: 64)
         out.u64(id)
         out.u8(operation.code)
         switch operation {
@@ -80,8 +82,8 @@ public struct StorageRequest: Sendable, Equatable {
     }
 
     /// Decodes a payload; every malformed one throws (never traps).
-    public static func decode(_ payload: [UInt8]) throws(DecodeError) -> StorageRequest {
-        var reader = ByteReader(payload)
+    public static func decode(_ payload: [UInt8]) throws(WireDecodeError) -> StorageRequest {
+        var reader = WireReader(payload)
         let id = try reader.u64()
         let code = try reader.u8()
         let operation: StorageOperation
@@ -96,7 +98,7 @@ public struct StorageRequest: Sendable, Equatable {
         case 8: operation = .loadSnapshot
         case 9: operation = .compact(upTo: try reader.u64())
         case 10: operation = .stats
-        default: throw DecodeError("unknown storage operation \(code)")
+        default: throw WireDecodeError("unknown storage operation \(code)")
         }
         try reader.expectEnd()
         return StorageRequest(id: id, operation: operation)
@@ -216,7 +218,7 @@ public struct StorageReply: Sendable, Equatable {
 
     /// The payload bytes.
     public func encoded() -> [UInt8] {
-        var out = ByteWriter(capacity: 64)
+        var out = WireWriter(capacity: 64)
         out.u64(id)
         out.u8(status.rawValue)
         out.u8(operation)
@@ -249,11 +251,11 @@ public struct StorageReply: Sendable, Equatable {
     }
 
     /// Decodes a payload; every malformed one throws (never traps).
-    public static func decode(_ payload: [UInt8]) throws(DecodeError) -> StorageReply {
-        var reader = ByteReader(payload)
+    public static func decode(_ payload: [UInt8]) throws(WireDecodeError) -> StorageReply {
+        var reader = WireReader(payload)
         let id = try reader.u64()
         let rawStatus = try reader.u8()
-        guard let status = StorageStatus(rawValue: rawStatus) else { throw DecodeError("unknown status \(rawStatus)") }
+        guard let status = StorageStatus(rawValue: rawStatus) else { throw WireDecodeError("unknown status \(rawStatus)") }
         let operation = try reader.u8()
         let result: StorageResult
         if status != .ok && status != .persisted {
@@ -273,12 +275,12 @@ public struct StorageReply: Sendable, Equatable {
                         lastTerm: try reader.u64(), snapshotIndex: try reader.u64(), snapshotTerm: try reader.u64()))
             case 8:
                 let present = try reader.u8()
-                guard present <= 1 else { throw DecodeError("snapshot presence flag \(present)") }
+                guard present <= 1 else { throw WireDecodeError("snapshot presence flag \(present)") }
                 result = .snapshot(present == 1 ? try StorageWire.readSnapshot(&reader) : nil)
             case 10:
                 result = .stats(
                     StorageStats(syncs: try reader.u64(), appended: try reader.u64(), segments: try reader.u64(), indexBytes: try reader.u64()))
-            default: throw DecodeError("unknown storage operation \(operation) in a reply")
+            default: throw WireDecodeError("unknown storage operation \(operation) in a reply")
             }
         }
         try reader.expectEnd()
@@ -291,7 +293,7 @@ enum StorageWire {
     /// Bytes of an encoded entry before its data: term, index, type, data length.
     static let entryOverhead = 21
 
-    static func writeEntries(_ entries: [LogEntry], to out: inout ByteWriter) {
+    static func writeEntries(_ entries: [LogEntry], to out: inout WireWriter) {
         out.bytes.reserveCapacity(out.bytes.count + 4 + entries.reduce(0) { $0 + entryOverhead + $1.data.count })
         out.u32(UInt32(entries.count))
         for entry in entries {
@@ -302,10 +304,10 @@ enum StorageWire {
         }
     }
 
-    static func readEntries(_ reader: inout ByteReader) throws(DecodeError) -> [LogEntry] {
+    static func readEntries(_ reader: inout WireReader) throws(WireDecodeError) -> [LogEntry] {
         let count = Int(try reader.u32())
         guard count <= reader.remaining / entryOverhead else {
-            throw DecodeError("\(count) entries cannot fit in the \(reader.remaining) bytes left")
+            throw WireDecodeError("\(count) entries cannot fit in the \(reader.remaining) bytes left")
         }
         var entries: [LogEntry] = []
         entries.reserveCapacity(count)
@@ -319,24 +321,24 @@ enum StorageWire {
         return entries
     }
 
-    static func writeHardState(_ state: HardState, to out: inout ByteWriter) {
+    static func writeHardState(_ state: HardState, to out: inout WireWriter) {
         out.u64(state.term)
         out.u64(state.vote)
         out.u64(state.commit)
     }
 
-    static func readHardState(_ reader: inout ByteReader) throws(DecodeError) -> HardState {
+    static func readHardState(_ reader: inout WireReader) throws(WireDecodeError) -> HardState {
         HardState(term: try reader.u64(), vote: try reader.u64(), commit: try reader.u64())
     }
 
-    static func writeSnapshot(_ snapshot: StoredSnapshot, to out: inout ByteWriter) {
+    static func writeSnapshot(_ snapshot: StoredSnapshot, to out: inout WireWriter) {
         out.u64(snapshot.index)
         out.u64(snapshot.term)
         out.blob(snapshot.membership)
         out.blob(snapshot.data)
     }
 
-    static func readSnapshot(_ reader: inout ByteReader) throws(DecodeError) -> StoredSnapshot {
+    static func readSnapshot(_ reader: inout WireReader) throws(WireDecodeError) -> StoredSnapshot {
         StoredSnapshot(
             index: try reader.u64(), term: try reader.u64(), membership: try reader.blob(), data: try reader.blob())
     }

@@ -1,3 +1,4 @@
+import PGRaftKit
 import PGRaftTestSupport
 import Testing
 @testable import PGRaftStorage
@@ -121,6 +122,6 @@ import Testing
         var bytes = SnapshotCodec.encode(snapshot)
         #expect(try SnapshotCodec.decode(bytes) == snapshot)
         bytes[2000] ^= 0x10
-        #expect(throws: DecodeError.self) { try SnapshotCodec.decode(bytes) }
+        #expect(throws: WireDecodeError.self) { try SnapshotCodec.decode(bytes) }
     }
 }

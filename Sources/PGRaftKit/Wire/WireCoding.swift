@@ -1,5 +1,5 @@
 /// Appends little-endian integers and length-prefixed byte strings to a buffer.
-public struct ByteWriter: Sendable {
+public struct WireWriter: Sendable {
     /// What was written so far.
     public var bytes: [UInt8]
 
@@ -43,7 +43,7 @@ public struct ByteWriter: Sendable {
 }
 
 /// Why bytes could not be read as a value.
-public struct DecodeError: Error, Equatable, CustomStringConvertible, Sendable {
+public struct WireDecodeError: Error, Equatable, CustomStringConvertible, Sendable {
     /// What was wrong, e.g. "truncated: need 8 bytes at offset 12, have 3".
     public var description: String
 
@@ -52,8 +52,8 @@ public struct DecodeError: Error, Equatable, CustomStringConvertible, Sendable {
 }
 
 /// Reads little-endian integers and length-prefixed byte strings from a buffer, refusing to read
-/// past its end: every read either returns a value or throws `DecodeError`.
-public struct ByteReader {
+/// past its end: every read either returns a value or throws `WireDecodeError`.
+public struct WireReader {
     private let bytes: [UInt8]
     /// The offset of the next byte to read.
     public private(set) var offset: Int
@@ -69,21 +69,21 @@ public struct ByteReader {
     /// Bytes left.
     public var remaining: Int { end - offset }
 
-    private mutating func need(_ count: Int) throws(DecodeError) {
+    private mutating func need(_ count: Int) throws(WireDecodeError) {
         guard count >= 0, count <= end - offset else {
-            throw DecodeError("truncated: need \(count) bytes at offset \(offset), have \(end - offset)")
+            throw WireDecodeError("truncated: need \(count) bytes at offset \(offset), have \(end - offset)")
         }
     }
 
     /// One byte.
-    public mutating func u8() throws(DecodeError) -> UInt8 {
+    public mutating func u8() throws(WireDecodeError) -> UInt8 {
         try need(1)
         defer { offset += 1 }
         return bytes[offset]
     }
 
     /// A 32-bit little-endian integer.
-    public mutating func u32() throws(DecodeError) -> UInt32 {
+    public mutating func u32() throws(WireDecodeError) -> UInt32 {
         try need(4)
         var value: UInt32 = 0
         for i in 0..<4 { value |= UInt32(bytes[offset + i]) << (8 * UInt32(i)) }
@@ -92,7 +92,7 @@ public struct ByteReader {
     }
 
     /// A 64-bit little-endian integer.
-    public mutating func u64() throws(DecodeError) -> UInt64 {
+    public mutating func u64() throws(WireDecodeError) -> UInt64 {
         try need(8)
         var value: UInt64 = 0
         for i in 0..<8 { value |= UInt64(bytes[offset + i]) << (8 * UInt64(i)) }
@@ -101,40 +101,40 @@ public struct ByteReader {
     }
 
     /// `count` raw bytes.
-    public mutating func raw(_ count: Int) throws(DecodeError) -> [UInt8] {
+    public mutating func raw(_ count: Int) throws(WireDecodeError) -> [UInt8] {
         try need(count)
         defer { offset += count }
         return Array(bytes[offset..<(offset + count)])
     }
 
     /// A 32-bit length and that many bytes, refusing lengths over `limit`.
-    public mutating func blob(limit: Int = Int(UInt32.max)) throws(DecodeError) -> [UInt8] {
+    public mutating func blob(limit: Int = Int(UInt32.max)) throws(WireDecodeError) -> [UInt8] {
         let count = Int(try u32())
-        guard count <= limit else { throw DecodeError("length \(count) at offset \(offset - 4) exceeds \(limit)") }
+        guard count <= limit else { throw WireDecodeError("length \(count) at offset \(offset - 4) exceeds \(limit)") }
         return try raw(count)
     }
 
     /// A 32-bit length and that many bytes of UTF-8.
-    public mutating func string(limit: Int = 1 << 20) throws(DecodeError) -> String {
+    public mutating func string(limit: Int = 1 << 20) throws(WireDecodeError) -> String {
         String(decoding: try blob(limit: limit), as: UTF8.self)
     }
 
     /// Throws unless every byte was read.
-    public func expectEnd() throws(DecodeError) {
-        guard offset == end else { throw DecodeError("\(end - offset) unexpected trailing bytes at offset \(offset)") }
+    public func expectEnd() throws(WireDecodeError) {
+        guard offset == end else { throw WireDecodeError("\(end - offset) unexpected trailing bytes at offset \(offset)") }
     }
 }
 
 extension Array where Element == UInt8 {
     /// The little-endian 32-bit integer at `offset` (the caller checked the bounds).
-    @inline(__always) func loadU32(at offset: Int) -> UInt32 {
+    @inlinable public func loadU32(at offset: Int) -> UInt32 {
         var value: UInt32 = 0
         for i in 0..<4 { value |= UInt32(self[offset + i]) << (8 * UInt32(i)) }
         return value
     }
 
     /// The little-endian 64-bit integer at `offset` (the caller checked the bounds).
-    @inline(__always) func loadU64(at offset: Int) -> UInt64 {
+    @inlinable public func loadU64(at offset: Int) -> UInt64 {
         var value: UInt64 = 0
         for i in 0..<8 { value |= UInt64(self[offset + i]) << (8 * UInt64(i)) }
         return value
