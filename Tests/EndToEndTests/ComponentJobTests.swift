@@ -239,3 +239,68 @@ extension EndToEnd {
         }
     }
 }
+
+extension EndToEnd {
+    /// The transport's side of the peer handshake, spoken by hand on its TCP port.
+    @Suite final class PeerHandshakeTests {
+        var sandboxes: [NodeSandbox] = []
+
+        deinit {
+            sandboxes.forEach { $0.cleanUp() }
+        }
+
+        func node() throws -> NodeSandbox {
+            let node = try NodeSandbox(extra: "peer_timeout: 500\n")
+            try node.write(yaml: node.readYAML() + """
+                members:
+                  - id: 1
+                    address: 127.0.0.1:\(node.listenPort)
+                  - id: 2
+                    address: 127.0.0.1:1
+
+                """)
+            sandboxes.append(node)
+            try node.start()
+            #expect(node.waitAllRunning(timeout: 60), "\(node.supervisorOutput)")
+            return node
+        }
+
+        func transportLog(_ node: NodeSandbox) -> String {
+            (try? String(contentsOfFile: node.directory + "/log/transport.log", encoding: .utf8)) ?? ""
+        }
+
+        @Test func aMemberOfTheClusterIsWelcomedAndEveryOtherGreetingRefusedAndLogged() throws {
+            let node = try node()
+            let transport = node.component("transport")?.pid
+
+            let member = try LoopbackConnection(port: node.listenPort)
+            try member.send(Frame(type: PeerFrameType.hello, payload: PeerHello(clusterName: node.clusterName, nodeId: 2).encoded()).encoded())
+            let welcome = try #require(member.readFrame())
+            #expect(welcome.type == PeerFrameType.welcome)
+            var reader = WireReader(welcome.payload)
+            #expect(try reader.u64() == 1)
+
+            let stranger = try LoopbackConnection(port: node.listenPort)
+            try stranger.send(Frame(type: PeerFrameType.hello, payload: PeerHello(clusterName: "elsewhere", nodeId: 2).encoded()).encoded())
+            let refusal = try #require(stranger.readFrame())
+            #expect(refusal.type == PeerFrameType.refusal)
+            var reason = WireReader(refusal.payload)
+            #expect(try reason.string().contains("belongs to cluster 'elsewhere'"))
+            #expect(stranger.readUntilClosed().closed)
+            #expect(node.waitUntil(timeout: 10) { self.transportLog(node).contains("refused peer connection") })
+
+            let garbage = try LoopbackConnection(port: node.listenPort)
+            try garbage.send([0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3])
+            #expect(garbage.readUntilClosed().closed, "garbage must close the connection")
+
+            let silent = try LoopbackConnection(port: node.listenPort)
+            #expect(silent.readUntilClosed().closed, "a silent connection must be closed after peer_timeout")
+            #expect(node.waitUntil(timeout: 10) { self.transportLog(node).contains("no greeting within peer_timeout 500 ms") })
+
+            // Refusals close one connection each; the transport itself never restarted.
+            #expect(node.component("transport")?.pid == transport)
+            #expect(node.component("transport")?.restarts == 0)
+            _ = member
+        }
+    }
+}

@@ -3,22 +3,23 @@ import NIOPosix
 import PGRaftKit
 
 /// `pgraft-transport`: owns the node's TCP port for the other nodes (`listen_address:listen_port`).
-/// This stage binds the port and reads peer frames, closing any connection that sends bytes that
-/// are not frames; the peer protocol itself is the next stage.
+/// This stage binds the port and accepts peer connections: a connection must greet within
+/// `peer_timeout` with this node's cluster name, a member's node id and this protocol version, or
+/// it is refused with the reason logged and closed; bytes that are not frames close that connection
+/// only. Dialling the other nodes and relaying Raft messages to consensus is the next stage.
 @main
 enum TransportMain {
     static func main() async {
         await ComponentRuntime.main(name: "transport") { context in
             let config = context.config
             let logger = context.logger
+            let identity = PeerSession.Identity(
+                cluster: config.clusterName, nodeId: UInt64(config.nodeId), members: Set(config.members.map { UInt64($0.id) }))
             let channel = try await context.listenTCP(
                 host: config.listenAddress, port: config.listenPort, setting: "listen_address/listen_port"
             ) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        FrameChannelHandler(what: "peer connection", logger: logger) { frame, _ in
-                            logger.debug("peer frame", metadata: ["type": "\(frame.type)", "bytes": "\(frame.payload.count)"])
-                        })
+                    try PeerSession.start(on: channel, identity: identity, timeoutMs: config.peerTimeout, logger: logger)
                 }
             }
             logger.info("listening for peers", metadata: ["address": "\(config.listenAddress):\(config.listenPort)"])

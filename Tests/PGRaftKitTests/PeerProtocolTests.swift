@@ -1,0 +1,37 @@
+import PGRaftTestSupport
+import Testing
+
+@testable import PGRaftKit
+
+@Suite struct PeerProtocolTests {
+    @Test func aGreetingRoundTrips() throws {
+        let hello = PeerHello(clusterName: "demo", nodeId: 3)
+        #expect(try PeerHello.decode(hello.encoded()) == hello)
+    }
+
+    @Test func aTruncatedOrPaddedGreetingIsRefused() {
+        let bytes = PeerHello(clusterName: "demo", nodeId: 3).encoded()
+        #expect(throws: WireDecodeError.self) { try PeerHello.decode(Array(bytes.dropLast())) }
+        #expect(throws: WireDecodeError.self) { try PeerHello.decode(bytes + [0]) }
+    }
+
+    @Test func randomBytesNeverCrashTheGreetingDecoder() {
+        var random = SeededRandom(seed: 7)
+        for _ in 0..<20_000 {
+            let bytes = (0..<Int(random.next() % 40)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            _ = try? PeerHello.decode(bytes)
+        }
+    }
+
+    @Test func eachUnacceptableGreetingSaysWhy() {
+        let members: Set<UInt64> = [1, 2, 3]
+        func refusal(_ hello: PeerHello) -> String? { hello.refusal(cluster: "demo", ownId: 1, members: members) }
+        #expect(refusal(PeerHello(clusterName: "demo", nodeId: 2)) == nil)
+        #expect(refusal(PeerHello(clusterName: "other", nodeId: 2)) == "node 2 belongs to cluster 'other', this node to 'demo'")
+        #expect(refusal(PeerHello(clusterName: "demo", nodeId: 9)) == "node 9 is not a member of cluster 'demo' (members: 1, 2, 3)")
+        #expect(refusal(PeerHello(clusterName: "demo", nodeId: 1)) == "node id 1 is this node's own id")
+        #expect(
+            refusal(PeerHello(clusterName: "demo", nodeId: 2, protocolVersion: 9))
+                == "peer protocol version 9 is not supported (this node speaks 1)")
+    }
+}

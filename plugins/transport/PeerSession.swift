@@ -1,0 +1,83 @@
+import Logging
+import NIOCore
+import PGRaftKit
+
+/// One accepted peer connection: its first frame must be an acceptable `PeerHello` within
+/// `peer_timeout`; anything else is refused with a logged reason and the connection closed.
+///
+/// Accessed only on its channel's event loop (the handler's callback and the scheduled timeout),
+/// hence `@unchecked Sendable`.
+final class PeerSession: @unchecked Sendable {
+    /// What this node accepts.
+    struct Identity: Sendable {
+        let cluster: String
+        let nodeId: UInt64
+        let members: Set<UInt64>
+    }
+
+    private let identity: Identity
+    private let logger: Logger
+    /// The peer's node id once its greeting was accepted.
+    private(set) var peer: UInt64?
+
+    init(identity: Identity, logger: Logger) {
+        self.identity = identity
+        self.logger = logger
+    }
+
+    /// Installs the frame handler on `channel` and closes it if no greeting arrives within `timeoutMs`.
+    static func start(on channel: Channel, identity: Identity, timeoutMs: Int, logger: Logger) throws {
+        let session = PeerSession(identity: identity, logger: logger)
+        try channel.pipeline.syncOperations.addHandler(
+            FrameChannelHandler(what: "peer connection", logger: logger) { frame, context in
+                session.receive(frame, context: context)
+            })
+        channel.eventLoop.scheduleTask(in: .milliseconds(Int64(timeoutMs))) {
+            guard session.peer == nil, channel.isActive else { return }
+            logger.warning(
+                "closing peer connection",
+                metadata: ["remote": "\(channel.remoteAddress.map { "\($0)" } ?? "?")", "reason": "no greeting within peer_timeout \(timeoutMs) ms"])
+            channel.close(promise: nil)
+        }
+    }
+
+    func receive(_ frame: Frame, context: ChannelHandlerContext) {
+        guard peer == nil else {
+            if frame.type == PeerFrameType.raft {
+                logger.debug("raft message", metadata: ["from": "\(peer!)", "bytes": "\(frame.payload.count)"])
+            }
+            return
+        }
+        let remote = context.remoteAddress.map { "\($0)" } ?? "?"
+        guard frame.type == PeerFrameType.hello else {
+            refuse("the first frame must be a greeting, got frame type \(frame.type)", remote: remote, context: context)
+            return
+        }
+        let hello: PeerHello
+        do {
+            hello = try PeerHello.decode(frame.payload)
+        } catch {
+            refuse("malformed greeting: \(error)", remote: remote, context: context)
+            return
+        }
+        if let reason = hello.refusal(cluster: identity.cluster, ownId: identity.nodeId, members: identity.members) {
+            refuse(reason, remote: remote, context: context)
+            return
+        }
+        peer = hello.nodeId
+        var writer = WireWriter()
+        writer.u64(identity.nodeId)
+        FrameChannelHandler.send(Frame(type: PeerFrameType.welcome, payload: writer.bytes), on: context)
+        logger.info("peer connected", metadata: ["peer": "\(hello.nodeId)", "remote": "\(remote)"])
+    }
+
+    private func refuse(_ reason: String, remote: String, context: ChannelHandlerContext) {
+        logger.warning("refused peer connection", metadata: ["remote": "\(remote)", "reason": "\(reason)"])
+        var writer = WireWriter()
+        writer.string(reason)
+        let channel = context.channel
+        context.writeAndFlush(
+            NIOAny(context.channel.allocator.buffer(bytes: Frame(type: PeerFrameType.refusal, payload: writer.bytes).encoded()))
+        ).whenComplete { _ in channel.close(promise: nil) }
+    }
+}
