@@ -302,5 +302,39 @@ extension EndToEnd {
             #expect(node.component("transport")?.restarts == 0)
             _ = member
         }
+
+        @Test func twoNodesConnectOnceAndReconnectAfterATransportRestart() throws {
+            let first = try NodeSandbox(extra: "peer_timeout: 500\n")
+            let second = try NodeSandbox(extra: "peer_timeout: 500\n")
+            sandboxes += [first, second]
+            let members = """
+                members:
+                  - id: 1
+                    address: 127.0.0.1:\(first.listenPort)
+                  - id: 2
+                    address: 127.0.0.1:\(second.listenPort)
+
+                """
+            try first.write(yaml: first.readYAML() + members)
+            try second.write(
+                yaml: second.readYAML().replacingOccurrences(of: "node_id: 1", with: "node_id: 2")
+                    .replacingOccurrences(of: "cluster_name: \(second.clusterName)", with: "cluster_name: \(first.clusterName)") + members)
+            try first.start()
+            try second.start()
+            #expect(first.waitAllRunning(timeout: 60) && second.waitAllRunning(timeout: 60))
+            func connections(_ node: NodeSandbox) -> Int {
+                transportLog(node).components(separatedBy: "peer connected").count - 1
+            }
+            #expect(first.waitUntil(timeout: 20) { connections(first) == 1 && connections(second) == 1 },
+                "\(transportLog(first))\n\(transportLog(second))")
+            #expect(transportLog(first).contains("dialled=true"), "node 1 dials node 2")
+
+            // Node 2's transport restarts: node 1 notices and connects again.
+            let killed = try #require(second.component("transport")?.pid)
+            kill(killed, SIGKILL)
+            #expect(first.waitUntil(timeout: 20) { connections(first) == 2 && connections(second) == 2 },
+                "\(transportLog(first))\n\(transportLog(second))")
+            #expect(transportLog(first).contains("lost peer"))
+        }
     }
 }

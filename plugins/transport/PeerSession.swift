@@ -32,6 +32,9 @@ final class PeerSession: @unchecked Sendable {
             FrameChannelHandler(what: "peer connection", logger: logger) { frame, context in
                 session.receive(frame, context: context)
             })
+        channel.closeFuture.whenComplete { _ in
+            if let peer = session.peer { logger.warning("lost peer", metadata: ["peer": "\(peer)"]) }
+        }
         channel.eventLoop.scheduleTask(in: .milliseconds(Int64(timeoutMs))) {
             guard session.peer == nil, channel.isActive else { return }
             logger.warning(

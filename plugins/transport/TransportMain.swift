@@ -6,7 +6,8 @@ import PGRaftKit
 /// This stage binds the port and accepts peer connections: a connection must greet within
 /// `peer_timeout` with this node's cluster name, a member's node id and this protocol version, or
 /// it is refused with the reason logged and closed; bytes that are not frames close that connection
-/// only. Dialling the other nodes and relaying Raft messages to consensus is the next stage.
+/// only. It dials every member with a higher node id (reconnecting with backoff), so each pair of
+/// nodes shares one connection. Relaying Raft messages to consensus is the next stage.
 @main
 enum TransportMain {
     static func main() async {
@@ -23,8 +24,15 @@ enum TransportMain {
                 }
             }
             logger.info("listening for peers", metadata: ["address": "\(config.listenAddress):\(config.listenPort)"])
+            // Each pair of nodes shares one connection: the lower id dials the higher.
+            let loop = MultiThreadedEventLoopGroup.singleton.next()
+            let dialers = config.members.filter { $0.id > config.nodeId }.map {
+                PeerDialer(member: $0, identity: identity, peerTimeoutMs: config.peerTimeout, loop: loop, logger: logger)
+            }
+            dialers.forEach { $0.start() }
             context.markReady()
             await context.serve(channel)
+            dialers.forEach { $0.stop() }
         }
     }
 }
