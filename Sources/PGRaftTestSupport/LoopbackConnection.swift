@@ -8,6 +8,7 @@ import PGRaftKit
 public final class LoopbackConnection {
     /// The socket.
     public let fd: Int32
+    private var decoder = FrameDecoder()
 
     /// Connects to 127.0.0.1:`port`; reads give up after `timeoutSeconds`.
     public init(port: Int, timeoutSeconds: Int = 10) throws {
@@ -28,6 +29,21 @@ public final class LoopbackConnection {
             throw error
         }
         self.fd = fd
+    }
+
+    /// Takes over an already connected socket (a Unix socket a test accepted, say).
+    public init(adopting fd: Int32, timeoutSeconds: Int = 10) {
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        self.fd = fd
+    }
+
+    /// Accepts one connection on listening socket `listener` within `timeoutSeconds`.
+    public static func accept(on listener: Int32, timeoutSeconds: Int = 10) -> LoopbackConnection? {
+        var descriptor = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+        guard poll(&descriptor, 1, Int32(timeoutSeconds * 1000)) == 1 else { return nil }
+        let fd = Glibc.accept(listener, nil, nil)
+        return fd >= 0 ? LoopbackConnection(adopting: fd, timeoutSeconds: timeoutSeconds) : nil
     }
 
     deinit {
@@ -57,7 +73,6 @@ public final class LoopbackConnection {
 
     /// Reads until one whole frame has arrived; nil if the connection closed or timed out first.
     public func readFrame() -> Frame? {
-        var decoder = FrameDecoder()
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         while true {
             if let frame = try? decoder.next() { return frame }

@@ -338,3 +338,63 @@ extension EndToEnd {
         }
     }
 }
+
+extension EndToEnd {
+    /// Raft messages crossing from one node's consensus socket to another's, through both transports.
+    /// The tests play consensus themselves: the nodes run without their consensus and storage.
+    @Suite final class TransportRelayTests {
+        var sandboxes: [NodeSandbox] = []
+        var listeners: [Int32] = []
+
+        deinit {
+            sandboxes.forEach { $0.cleanUp() }
+            listeners.forEach { close($0) }
+        }
+
+        /// Reads frames until one of `type` arrives (skipping others), or nil.
+        func next(_ type: UInt16, from connection: LoopbackConnection) -> Frame? {
+            while let frame = connection.readFrame() {
+                if frame.type == type { return frame }
+            }
+            return nil
+        }
+
+        @Test func messagesCrossBetweenTwoNodesAndUnknownPeersAreDropped() throws {
+            let nodes = [try NodeSandbox(extra: "peer_timeout: 500\n"), try NodeSandbox(extra: "peer_timeout: 500\n")]
+            sandboxes += nodes
+            let members = "members:\n" + nodes.enumerated().map { "  - id: \($0.offset + 1)\n    address: 127.0.0.1:\($0.element.listenPort)\n" }.joined()
+            let disabled = "components:\n  consensus:\n    enabled: false\n  storage:\n    enabled: false\n"
+            var hubs: [LoopbackConnection] = []
+            for (offset, node) in nodes.enumerated() {
+                let yaml = try node.readYAML().replacingOccurrences(of: "node_id: 1", with: "node_id: \(offset + 1)")
+                    .replacingOccurrences(of: "cluster_name: \(node.clusterName)", with: "cluster_name: \(nodes[0].clusterName)")
+                try node.write(yaml: yaml + members + disabled)
+                try FileManager.default.createDirectory(atPath: node.directory + "/run", withIntermediateDirectories: true)
+                let listener = try UnixSocket.listen(path: node.directory + "/run/consensus.sock", nonBlocking: false)
+                listeners.append(listener)
+                try node.start()
+                #expect(node.waitAllRunning(timeout: 60), "\(node.supervisorOutput)")
+                let hub = try #require(LoopbackConnection.accept(on: listener), "the transport never connected to consensus.sock")
+                #expect(hub.readFrame()?.type == HubFrameType.transportHello)
+                hubs.append(hub)
+            }
+            // Each side hears that the other is connected.
+            for (offset, hub) in hubs.enumerated() {
+                let status = try #require(next(HubFrameType.peerStatus, from: hub))
+                var reader = WireReader(status.payload)
+                #expect(try reader.u64() == UInt64(2 - offset))
+                #expect(try reader.u8() == 1)
+            }
+            let message = Array("append entries, term 3".utf8)
+            try hubs[0].send(Frame(type: HubFrameType.peerSend, payload: HubPeerMessage(peer: 9, message: [1]).encoded()).encoded())
+            try hubs[0].send(Frame(type: HubFrameType.peerSend, payload: HubPeerMessage(peer: 2, message: message).encoded()).encoded())
+            let arrived = try #require(next(HubFrameType.peerReceived, from: hubs[1]))
+            #expect(try HubPeerMessage.decode(arrived.payload) == HubPeerMessage(peer: 1, message: message))
+            try hubs[1].send(Frame(type: HubFrameType.peerSend, payload: HubPeerMessage(peer: 1, message: [42]).encoded()).encoded())
+            let reply = try #require(next(HubFrameType.peerReceived, from: hubs[0]))
+            #expect(try HubPeerMessage.decode(reply.payload) == HubPeerMessage(peer: 2, message: [42]))
+            // The message to unknown peer 9 was dropped; the transport kept running.
+            #expect(nodes[0].component("transport")?.restarts == 0)
+        }
+    }
+}

@@ -11,6 +11,7 @@ import PGRaftKit
 final class PeerDialer: @unchecked Sendable {
     private let member: Member
     private let identity: PeerSession.Identity
+    private let table: PeerTable
     private let logger: Logger
     private let loop: EventLoop
     private let maxBackoffMs: Int64
@@ -20,9 +21,10 @@ final class PeerDialer: @unchecked Sendable {
     private var lastProblem: String?
     private var stopped = false
 
-    init(member: Member, identity: PeerSession.Identity, peerTimeoutMs: Int, loop: EventLoop, logger: Logger) {
+    init(member: Member, identity: PeerSession.Identity, table: PeerTable, peerTimeoutMs: Int, loop: EventLoop, logger: Logger) {
         self.member = member
         self.identity = identity
+        self.table = table
         self.loop = loop
         self.maxBackoffMs = Int64(max(peerTimeoutMs, 100))
         self.logger = logger
@@ -80,6 +82,7 @@ final class PeerDialer: @unchecked Sendable {
             self.channel = nil
             if self.welcomed {
                 self.logger.warning("lost peer", metadata: ["peer": "\(self.member.id)", "address": "\(self.member.address)"])
+                self.table.disconnected(UInt64(self.member.id), channel: channel)
                 self.backoffMs = 100
             }
             self.welcomed = false
@@ -91,6 +94,7 @@ final class PeerDialer: @unchecked Sendable {
         switch frame.type {
         case PeerFrameType.welcome:
             welcomed = true
+            table.connected(UInt64(member.id), channel: context.channel)
             lastProblem = nil
             backoffMs = 100
             logger.info("peer connected", metadata: ["peer": "\(member.id)", "address": "\(member.address)", "dialled": "true"])
@@ -99,10 +103,10 @@ final class PeerDialer: @unchecked Sendable {
             let reason = (try? reader.string()) ?? "no reason given"
             problem("peer \(member.id) at \(member.address) refused this node: \(reason)")
             context.close(promise: nil)
+        case PeerFrameType.raft where welcomed:
+            table.received(HubPeerMessage(peer: UInt64(member.id), message: frame.payload))
         default:
-            if welcomed {
-                logger.debug("peer frame", metadata: ["peer": "\(member.id)", "type": "\(frame.type)"])
-            }
+            break
         }
     }
 

@@ -16,24 +16,29 @@ final class PeerSession: @unchecked Sendable {
     }
 
     private let identity: Identity
+    private let table: PeerTable
     private let logger: Logger
     /// The peer's node id once its greeting was accepted.
     private(set) var peer: UInt64?
 
-    init(identity: Identity, logger: Logger) {
+    init(identity: Identity, table: PeerTable, logger: Logger) {
         self.identity = identity
+        self.table = table
         self.logger = logger
     }
 
     /// Installs the frame handler on `channel` and closes it if no greeting arrives within `timeoutMs`.
-    static func start(on channel: Channel, identity: Identity, timeoutMs: Int, logger: Logger) throws {
-        let session = PeerSession(identity: identity, logger: logger)
+    static func start(on channel: Channel, identity: Identity, table: PeerTable, timeoutMs: Int, logger: Logger) throws {
+        let session = PeerSession(identity: identity, table: table, logger: logger)
         try channel.pipeline.syncOperations.addHandler(
             FrameChannelHandler(what: "peer connection", logger: logger) { frame, context in
                 session.receive(frame, context: context)
             })
         channel.closeFuture.whenComplete { _ in
-            if let peer = session.peer { logger.warning("lost peer", metadata: ["peer": "\(peer)"]) }
+            if let peer = session.peer {
+                logger.warning("lost peer", metadata: ["peer": "\(peer)"])
+                table.disconnected(peer, channel: channel)
+            }
         }
         channel.eventLoop.scheduleTask(in: .milliseconds(Int64(timeoutMs))) {
             guard session.peer == nil, channel.isActive else { return }
@@ -45,10 +50,8 @@ final class PeerSession: @unchecked Sendable {
     }
 
     func receive(_ frame: Frame, context: ChannelHandlerContext) {
-        guard peer == nil else {
-            if frame.type == PeerFrameType.raft {
-                logger.debug("raft message", metadata: ["from": "\(peer!)", "bytes": "\(frame.payload.count)"])
-            }
+        if let peer {
+            if frame.type == PeerFrameType.raft { table.received(HubPeerMessage(peer: peer, message: frame.payload)) }
             return
         }
         let remote = context.remoteAddress.map { "\($0)" } ?? "?"
@@ -68,6 +71,7 @@ final class PeerSession: @unchecked Sendable {
             return
         }
         peer = hello.nodeId
+        table.connected(hello.nodeId, channel: context.channel)
         var writer = WireWriter()
         writer.u64(identity.nodeId)
         FrameChannelHandler.send(Frame(type: PeerFrameType.welcome, payload: writer.bytes), on: context)

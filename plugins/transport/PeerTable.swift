@@ -1,0 +1,85 @@
+import Logging
+import NIOCore
+import PGRaftKit
+
+/// The connected peers, by node id, and the link to consensus; confined to one event loop (every
+/// method hops onto it), hence `@unchecked Sendable`.
+final class PeerTable: @unchecked Sendable {
+    private let loop: EventLoop
+    private let logger: Logger
+    private var peers: [UInt64: Channel] = [:]
+    private var hub: Channel?
+    /// Messages dropped because the peer was not connected or its send buffer was full.
+    private(set) var dropped = 0
+
+    init(loop: EventLoop, logger: Logger) {
+        self.loop = loop
+        self.logger = logger
+    }
+
+    /// `peer` greeted successfully on `channel` (in either direction).
+    func connected(_ peer: UInt64, channel: Channel) {
+        loop.execute {
+            self.peers[peer]?.close(promise: nil)
+            self.peers[peer] = channel
+            self.notifyHub(peer: peer, connected: true)
+        }
+    }
+
+    /// The connection to `peer` on `channel` is gone.
+    func disconnected(_ peer: UInt64, channel: Channel) {
+        loop.execute {
+            guard self.peers[peer] === channel else { return }
+            self.peers[peer] = nil
+            self.notifyHub(peer: peer, connected: false)
+        }
+    }
+
+    /// Consensus connected (or reconnected) on `channel`: it learns which peers are up.
+    func hubConnected(_ channel: Channel) {
+        loop.execute {
+            self.hub = channel
+            for peer in self.peers.keys.sorted() { self.notifyHub(peer: peer, connected: true) }
+        }
+    }
+
+    /// Consensus's connection is gone.
+    func hubDisconnected(_ channel: Channel) {
+        loop.execute { if self.hub === channel { self.hub = nil } }
+    }
+
+    /// Sends a Raft message to a peer, or drops it (Raft retransmits what matters).
+    func send(_ message: HubPeerMessage) {
+        loop.execute {
+            guard let channel = self.peers[message.peer], channel.isWritable else {
+                self.drop("to peer \(message.peer)")
+                return
+            }
+            channel.writeAndFlush(channel.allocator.buffer(bytes: Frame(type: PeerFrameType.raft, payload: message.message).encoded()), promise: nil)
+        }
+    }
+
+    /// Hands a Raft message from a peer to consensus, or drops it when consensus is not connected.
+    func received(_ message: HubPeerMessage) {
+        loop.execute {
+            guard let hub = self.hub, hub.isWritable else {
+                self.drop("from peer \(message.peer): consensus is not connected")
+                return
+            }
+            hub.writeAndFlush(hub.allocator.buffer(bytes: Frame(type: HubFrameType.peerReceived, payload: message.encoded()).encoded()), promise: nil)
+        }
+    }
+
+    private func notifyHub(peer: UInt64, connected: Bool) {
+        guard let hub else { return }
+        var writer = WireWriter()
+        writer.u64(peer)
+        writer.u8(connected ? 1 : 0)
+        hub.writeAndFlush(hub.allocator.buffer(bytes: Frame(type: HubFrameType.peerStatus, payload: writer.bytes).encoded()), promise: nil)
+    }
+
+    private func drop(_ what: String) {
+        dropped += 1
+        logger.debug("dropped a raft message \(what)", metadata: ["dropped_total": "\(dropped)"])
+    }
+}
