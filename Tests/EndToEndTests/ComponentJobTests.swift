@@ -393,8 +393,13 @@ extension EndToEnd {
             try hubs[1].send(Frame(type: HubFrameType.peerSend, payload: HubPeerMessage(peer: 1, message: [42]).encoded()).encoded())
             let reply = try #require(next(HubFrameType.peerReceived, from: hubs[0]))
             #expect(try HubPeerMessage.decode(reply.payload) == HubPeerMessage(peer: 2, message: [42]))
-            // The message to unknown peer 9 was dropped; the transport kept running.
+            // The message to unknown peer 9 was dropped and counted; the transport kept running.
             #expect(nodes[0].component("transport")?.restarts == 0)
+            let segment = try SharedSegment.attach(name: try NodeConfig.load(path: nodes[0].configPath).segmentName)
+            let counters = segment.counters(at: try #require(segment.componentIndex(named: "transport")))
+            #expect(counters[.messagesDropped] == 1)
+            #expect(counters[.messagesSent] == 1)
+            #expect(counters[.messagesReceived] == 1)
         }
     }
 }

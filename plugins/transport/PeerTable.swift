@@ -7,14 +7,17 @@ import PGRaftKit
 final class PeerTable: @unchecked Sendable {
     private let loop: EventLoop
     private let logger: Logger
+    private let counters: ComponentCounters?
     private var peers: [UInt64: Channel] = [:]
     private var hub: Channel?
     /// Messages dropped because the peer was not connected or its send buffer was full.
     private(set) var dropped = 0
 
-    init(loop: EventLoop, logger: Logger) {
+    /// A table on `loop`; `counters` (the transport's slot in the segment) count messages, bytes and drops.
+    init(loop: EventLoop, logger: Logger, counters: ComponentCounters?) {
         self.loop = loop
         self.logger = logger
+        self.counters = counters
     }
 
     /// `peer` greeted successfully on `channel` (in either direction).
@@ -22,6 +25,7 @@ final class PeerTable: @unchecked Sendable {
         loop.execute {
             self.peers[peer]?.close(promise: nil)
             self.peers[peer] = channel
+            self.counters?.increment(.connectionsOpened)
             self.notifyHub(peer: peer, connected: true)
         }
     }
@@ -55,6 +59,8 @@ final class PeerTable: @unchecked Sendable {
                 self.drop("to peer \(message.peer)")
                 return
             }
+            self.counters?.increment(.messagesSent)
+            self.counters?.increment(.bytesSent, by: UInt64(message.message.count))
             channel.writeAndFlush(channel.allocator.buffer(bytes: Frame(type: PeerFrameType.raft, payload: message.message).encoded()), promise: nil)
         }
     }
@@ -66,6 +72,8 @@ final class PeerTable: @unchecked Sendable {
                 self.drop("from peer \(message.peer): consensus is not connected")
                 return
             }
+            self.counters?.increment(.messagesReceived)
+            self.counters?.increment(.bytesReceived, by: UInt64(message.message.count))
             hub.writeAndFlush(hub.allocator.buffer(bytes: Frame(type: HubFrameType.peerReceived, payload: message.encoded()).encoded()), promise: nil)
         }
     }
@@ -80,6 +88,7 @@ final class PeerTable: @unchecked Sendable {
 
     private func drop(_ what: String) {
         dropped += 1
+        counters?.increment(.messagesDropped)
         logger.debug("dropped a raft message \(what)", metadata: ["dropped_total": "\(dropped)"])
     }
 }

@@ -18,7 +18,8 @@ enum TransportMain {
             let identity = PeerSession.Identity(
                 cluster: config.clusterName, nodeId: UInt64(config.nodeId), members: Set(config.members.map { UInt64($0.id) }))
             let loop = MultiThreadedEventLoopGroup.singleton.next()
-            let table = PeerTable(loop: loop, logger: logger)
+            let counters = context.slot.flatMap { slot in context.segment?.counters(at: slot) }
+            let table = PeerTable(loop: loop, logger: logger, counters: counters)
             let channel = try await context.listenTCP(
                 host: config.listenAddress, port: config.listenPort, setting: "listen_address/listen_port"
             ) { channel in

@@ -55,6 +55,8 @@ public enum CounterKind: Int, Sendable, CaseIterable {
     case fencings
     /// Leader changes observed.
     case leaderChanges
+    /// Messages dropped because their destination was not connected or not keeping up.
+    case messagesDropped
 
     /// Counters reserved per component slot (the layout's room for kinds).
     public static let capacity = 32
