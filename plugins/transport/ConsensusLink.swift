@@ -6,41 +6,25 @@ import PGRaftKit
 /// The transport's connection to consensus on `<run_dir>/consensus.sock`: greets as the transport,
 /// carries Raft messages both ways through the peer table, and reconnects (100 ms doubling up to
 /// 1 s) whenever consensus is not there, e.g. while it restarts. Confined to one event loop.
-final class ConsensusLink: @unchecked Sendable {
+final class ConsensusLink: Redialing, @unchecked Sendable {
+    let redial: RedialState
     private let path: String
     private let table: PeerTable
-    private let loop: EventLoop
     private let logger: Logger
-    private var backoffMs: Int64 = 100
-    private var channel: Channel?
-    private var stopped = false
     private var warned = false
 
     init(path: String, table: PeerTable, loop: EventLoop, logger: Logger) {
         self.path = path
         self.table = table
-        self.loop = loop
+        self.redial = RedialState(loop: loop, maxMs: 1000)
         self.logger = logger
     }
 
-    /// Starts connecting.
-    func start() {
-        loop.execute { self.connect() }
-    }
-
-    /// Closes the connection and stops reconnecting.
-    func stop() {
-        loop.execute {
-            self.stopped = true
-            self.channel?.close(promise: nil)
-        }
-    }
-
-    private func connect() {
-        guard !stopped else { return }
+    func connect() {
+        guard !redial.stopped else { return }
         let table = self.table
         let logger = self.logger
-        ClientBootstrap(group: loop)
+        ClientBootstrap(group: redial.loop)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
@@ -70,28 +54,21 @@ final class ConsensusLink: @unchecked Sendable {
     }
 
     private func connected(_ channel: Channel) {
-        guard !stopped else {
+        guard !redial.stopped else {
             channel.close(promise: nil)
             return
         }
-        self.channel = channel
-        backoffMs = 100
+        redial.channel = channel
+        resetBackoff()
         warned = false
         logger.info("connected to consensus", metadata: ["socket": "\(path)"])
         channel.writeAndFlush(channel.allocator.buffer(bytes: Frame(type: HubFrameType.transportHello, payload: []).encoded()), promise: nil)
         table.hubConnected(channel)
         channel.closeFuture.whenComplete { _ in
-            self.channel = nil
+            self.redial.channel = nil
             self.table.hubDisconnected(channel)
-            if !self.stopped { self.logger.warning("lost the connection to consensus; reconnecting") }
+            if !self.redial.stopped { self.logger.warning("lost the connection to consensus; reconnecting") }
             self.retry()
         }
-    }
-
-    private func retry() {
-        guard !stopped else { return }
-        let delay = backoffMs
-        backoffMs = min(backoffMs * 2, 1000)
-        loop.scheduleTask(in: .milliseconds(delay)) { self.connect() }
     }
 }

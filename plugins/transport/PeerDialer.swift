@@ -8,46 +8,28 @@ import PGRaftKit
 /// reconnect with exponential backoff from 100 ms up to `peer_timeout`.
 ///
 /// Every callback runs on one event loop, which confines the mutable state; hence `@unchecked Sendable`.
-final class PeerDialer: @unchecked Sendable {
+final class PeerDialer: Redialing, @unchecked Sendable {
+    let redial: RedialState
     private let member: Member
     private let identity: PeerSession.Identity
     private let table: PeerTable
     private let logger: Logger
-    private let loop: EventLoop
-    private let maxBackoffMs: Int64
-    private var backoffMs: Int64 = 100
-    private var channel: Channel?
     private var welcomed = false
     private var lastProblem: String?
-    private var stopped = false
 
     init(member: Member, identity: PeerSession.Identity, table: PeerTable, peerTimeoutMs: Int, loop: EventLoop, logger: Logger) {
         self.member = member
         self.identity = identity
         self.table = table
-        self.loop = loop
-        self.maxBackoffMs = Int64(max(peerTimeoutMs, 100))
+        self.redial = RedialState(loop: loop, maxMs: Int64(peerTimeoutMs))
         self.logger = logger
     }
 
-    /// Starts dialling.
-    func start() {
-        loop.execute { self.connect() }
-    }
-
-    /// Stops dialling and closes the connection.
-    func stop() {
-        loop.execute {
-            self.stopped = true
-            self.channel?.close(promise: nil)
-        }
-    }
-
-    private func connect() {
-        guard !stopped else { return }
+    func connect() {
+        guard !redial.stopped else { return }
         let peerID = member.id
-        ClientBootstrap(group: loop)
-            .connectTimeout(.milliseconds(maxBackoffMs))
+        ClientBootstrap(group: redial.loop)
+            .connectTimeout(.milliseconds(redial.maxMs))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -70,20 +52,20 @@ final class PeerDialer: @unchecked Sendable {
     }
 
     private func connected(_ channel: Channel) {
-        guard !stopped else {
+        guard !redial.stopped else {
             channel.close(promise: nil)
             return
         }
-        self.channel = channel
+        redial.channel = channel
         welcomed = false
         let hello = PeerHello(clusterName: identity.cluster, nodeId: identity.nodeId)
         channel.writeAndFlush(channel.allocator.buffer(bytes: Frame(type: PeerFrameType.hello, payload: hello.encoded()).encoded()), promise: nil)
         channel.closeFuture.whenComplete { _ in
-            self.channel = nil
+            self.redial.channel = nil
             if self.welcomed {
                 self.logger.warning("lost peer", metadata: ["peer": "\(self.member.id)", "address": "\(self.member.address)"])
                 self.table.disconnected(UInt64(self.member.id), channel: channel)
-                self.backoffMs = 100
+                self.resetBackoff()
             }
             self.welcomed = false
             self.retry()
@@ -96,7 +78,7 @@ final class PeerDialer: @unchecked Sendable {
             welcomed = true
             table.connected(UInt64(member.id), channel: context.channel)
             lastProblem = nil
-            backoffMs = 100
+            resetBackoff()
             logger.info("peer connected", metadata: ["peer": "\(member.id)", "address": "\(member.address)", "dialled": "true"])
         case PeerFrameType.refusal:
             var reader = WireReader(frame.payload)
@@ -114,13 +96,6 @@ final class PeerDialer: @unchecked Sendable {
     private func problem(_ text: String) {
         guard text != lastProblem else { return }
         lastProblem = text
-        logger.warning("\(text); retrying with backoff up to \(maxBackoffMs) ms")
-    }
-
-    private func retry() {
-        guard !stopped else { return }
-        let delay = backoffMs
-        backoffMs = min(backoffMs * 2, maxBackoffMs)
-        loop.scheduleTask(in: .milliseconds(delay)) { self.connect() }
+        logger.warning("\(text); retrying with backoff up to \(redial.maxMs) ms")
     }
 }

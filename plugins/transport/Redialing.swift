@@ -1,0 +1,56 @@
+import NIOCore
+
+/// The life of a connection that must always be there: dial, and after a failure or a loss dial
+/// again after a delay that doubles from `initialMs` up to `maxMs`; `stop()` ends it.
+/// Its state is touched only on `loop`.
+final class RedialState {
+    let loop: EventLoop
+    let initialMs: Int64
+    let maxMs: Int64
+    var delayMs: Int64
+    var stopped = false
+    var channel: Channel?
+
+    init(loop: EventLoop, initialMs: Int64 = 100, maxMs: Int64) {
+        self.loop = loop
+        self.initialMs = initialMs
+        self.maxMs = max(maxMs, initialMs)
+        self.delayMs = initialMs
+    }
+}
+
+/// A connection kept up by redialling (the peer dialers, the link to consensus).
+protocol Redialing: AnyObject, Sendable {
+    /// The shared dialling state.
+    var redial: RedialState { get }
+    /// Makes one connection attempt; calls `retry()` when it fails or the connection is lost.
+    func connect()
+}
+
+extension Redialing {
+    /// Starts dialling.
+    func start() {
+        redial.loop.execute { self.connect() }
+    }
+
+    /// Closes the connection and stops dialling.
+    func stop() {
+        redial.loop.execute {
+            self.redial.stopped = true
+            self.redial.channel?.close(promise: nil)
+        }
+    }
+
+    /// Dials again after the current delay, and doubles it.
+    func retry() {
+        guard !redial.stopped else { return }
+        let delay = redial.delayMs
+        redial.delayMs = min(redial.delayMs * 2, redial.maxMs)
+        redial.loop.scheduleTask(in: .milliseconds(delay)) { self.connect() }
+    }
+
+    /// A connection works again: the next loss is retried after the initial delay.
+    func resetBackoff() {
+        redial.delayMs = redial.initialMs
+    }
+}
