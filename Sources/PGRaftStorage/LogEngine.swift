@@ -223,11 +223,7 @@ public final class LogEngine {
                 activeDirty = false
                 activeNeedsFullSync = false
             }
-            if directoryDirty {
-                try FileIO.syncDirectory(directory)
-                syncCount += 1
-                directoryDirty = false
-            }
+            try syncDirectoryIfDirty()
             if hardStateDirty {
                 let bytes = FixedFile.encode(
                     magic: FixedFile.hardStateMagic, fields: [hardState.term, hardState.vote, hardState.commit])
@@ -238,6 +234,14 @@ public final class LogEngine {
         } catch {
             throw fail(error)
         }
+    }
+
+    /// Makes renames, creations and deletions in the data directory durable, if there were any.
+    private func syncDirectoryIfDirty() throws(StorageError) {
+        guard directoryDirty else { return }
+        try FileIO.syncDirectory(directory)
+        syncCount += 1
+        directoryDirty = false
     }
 
     /// Drops entries up to and including `index`; the first index becomes `index + 1`. Segment files
@@ -262,11 +266,7 @@ public final class LogEngine {
                 try dropSegmentFile(at: 0)
             }
             trimRuns()
-            if directoryDirty {
-                try FileIO.syncDirectory(directory)
-                syncCount += 1
-                directoryDirty = false
-            }
+            try syncDirectoryIfDirty()
         } catch {
             throw fail(error)
         }
@@ -297,11 +297,7 @@ public final class LogEngine {
                 try FileIO.remove(directory + "/" + previous)
                 directoryDirty = true
             }
-            if directoryDirty {
-                try FileIO.syncDirectory(directory)
-                syncCount += 1
-                directoryDirty = false
-            }
+            try syncDirectoryIfDirty()
         } catch {
             throw fail(error)
         }
