@@ -54,15 +54,11 @@ final class ConsensusLink: Redialing, @unchecked Sendable {
     }
 
     private func connected(_ channel: Channel) {
-        guard !redial.stopped else {
-            channel.close(promise: nil)
-            return
-        }
-        redial.channel = channel
+        guard adopt(channel) else { return }
         resetBackoff()
         warned = false
         logger.info("connected to consensus", metadata: ["socket": "\(path)"])
-        channel.writeAndFlush(channel.allocator.buffer(bytes: Frame(type: HubFrameType.transportHello, payload: []).encoded()), promise: nil)
+        channel.send(Frame(type: HubFrameType.transportHello, payload: []))
         table.hubConnected(channel)
         channel.closeFuture.whenComplete { _ in
             self.redial.channel = nil

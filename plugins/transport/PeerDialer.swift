@@ -52,14 +52,10 @@ final class PeerDialer: Redialing, @unchecked Sendable {
     }
 
     private func connected(_ channel: Channel) {
-        guard !redial.stopped else {
-            channel.close(promise: nil)
-            return
-        }
-        redial.channel = channel
+        guard adopt(channel) else { return }
         welcomed = false
         let hello = PeerHello(clusterName: identity.cluster, nodeId: identity.nodeId)
-        channel.writeAndFlush(channel.allocator.buffer(bytes: Frame(type: PeerFrameType.hello, payload: hello.encoded()).encoded()), promise: nil)
+        channel.send(Frame(type: PeerFrameType.hello, payload: hello.encoded()))
         channel.closeFuture.whenComplete { _ in
             self.redial.channel = nil
             if self.welcomed {

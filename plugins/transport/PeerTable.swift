@@ -61,7 +61,7 @@ final class PeerTable: @unchecked Sendable {
             }
             self.counters?.increment(.messagesSent)
             self.counters?.increment(.bytesSent, by: UInt64(message.message.count))
-            channel.writeAndFlush(channel.allocator.buffer(bytes: Frame(type: PeerFrameType.raft, payload: message.message).encoded()), promise: nil)
+            channel.send(Frame(type: PeerFrameType.raft, payload: message.message))
         }
     }
 
@@ -74,7 +74,7 @@ final class PeerTable: @unchecked Sendable {
             }
             self.counters?.increment(.messagesReceived)
             self.counters?.increment(.bytesReceived, by: UInt64(message.message.count))
-            hub.writeAndFlush(hub.allocator.buffer(bytes: Frame(type: HubFrameType.peerReceived, payload: message.encoded()).encoded()), promise: nil)
+            hub.send(Frame(type: HubFrameType.peerReceived, payload: message.encoded()))
         }
     }
 
@@ -83,7 +83,7 @@ final class PeerTable: @unchecked Sendable {
         var writer = WireWriter()
         writer.u64(peer)
         writer.u8(connected ? 1 : 0)
-        hub.writeAndFlush(hub.allocator.buffer(bytes: Frame(type: HubFrameType.peerStatus, payload: writer.bytes).encoded()), promise: nil)
+        hub.send(Frame(type: HubFrameType.peerStatus, payload: writer.bytes))
     }
 
     private func drop(_ what: String) {

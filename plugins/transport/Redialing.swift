@@ -49,6 +49,17 @@ extension Redialing {
         redial.loop.scheduleTask(in: .milliseconds(delay)) { self.connect() }
     }
 
+    /// Keeps a newly made connection, or closes it when dialling was stopped meanwhile.
+    /// - Returns: whether the connection was kept.
+    func adopt(_ channel: Channel) -> Bool {
+        guard !redial.stopped else {
+            channel.close(promise: nil)
+            return false
+        }
+        redial.channel = channel
+        return true
+    }
+
     /// A connection works again: the next loss is retried after the initial delay.
     func resetBackoff() {
         redial.delayMs = redial.initialMs

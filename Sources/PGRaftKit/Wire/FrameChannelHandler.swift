@@ -41,11 +41,18 @@ public final class FrameChannelHandler: ChannelInboundHandler {
 
     /// Writes `frame` to the connection.
     public static func send(_ frame: Frame, on context: ChannelHandlerContext) {
-        context.writeAndFlush(NIOAny(context.channel.allocator.buffer(bytes: frame.encoded())), promise: nil)
+        context.channel.send(frame)
     }
 
     /// Any I/O error ends this connection.
     public func errorCaught(context: ChannelHandlerContext, error: Error) {
         context.close(promise: nil)
+    }
+}
+
+extension Channel {
+    /// Writes `frame` to this connection and flushes it.
+    public func send(_ frame: Frame) {
+        writeAndFlush(allocator.buffer(bytes: frame.encoded()), promise: nil)
     }
 }
