@@ -16,6 +16,10 @@ public enum Command: Sendable, Equatable {
     /// Record the PostgreSQL topology the bridge acts on: which node's server is the primary,
     /// on which timeline, and the last WAL position (LSN) it reported.
     case setTopology(PostgresTopology)
+    /// A client's command tagged with the member that proposed it and that member's request
+    /// sequence, so the proposer recognises its own request when it is applied, even after the
+    /// proposal was forwarded to the leader. Applies exactly as `command` (never itself tagged).
+    indirect case request(origin: NodeID, sequence: UInt64, command: Command)
 
     /// The deterministic byte encoding.
     public func encode() -> [UInt8] {
@@ -48,6 +52,11 @@ public enum Command: Sendable, Equatable {
             w.write(t.primary)
             w.write(t.timeline)
             w.write(t.lsn)
+        case .request(let origin, let sequence, let command):
+            w.write(UInt8(8))
+            w.write(origin)
+            w.write(sequence)
+            w.write(command.encode())
         }
         return w.bytes
     }
@@ -79,6 +88,12 @@ public enum Command: Sendable, Equatable {
         case 7:
             guard let p = r.readUInt64(), let tl = r.readUInt64(), let lsn = r.readUInt64() else { return nil }
             c = .setTopology(PostgresTopology(primary: p, timeline: tl, lsn: lsn))
+        case 8:
+            guard let origin = r.readUInt64(), let sequence = r.readUInt64(), let inner = r.readBytes(),
+                let command = Command.decode(inner)
+            else { return nil }
+            if case .request = command { return nil }
+            c = .request(origin: origin, sequence: sequence, command: command)
         default:
             return nil
         }

@@ -73,6 +73,8 @@ public struct ReplicatedStateMachine: Sendable, Equatable {
         case .setTopology(let t):
             topology = t
             return .none
+        case .request(_, _, let inner):
+            return execute(inner, entry: entry)
         }
     }
 
@@ -127,7 +129,7 @@ public struct ReplicatedStateMachine: Sendable, Equatable {
         w.write(Self.snapshotMagic)
         w.write(Self.snapshotVersion)
         w.write(appliedIndex)
-        Self.encode(membership, into: &w)
+        membership.write(to: &w)
         let members = addresses.keys.sorted()
         w.write(UInt32(members.count))
         for m in members {
@@ -164,7 +166,7 @@ public struct ReplicatedStateMachine: Sendable, Equatable {
         if bytes.isEmpty { return sm }
         var r = ByteReader(bytes)
         guard r.readUInt32() == snapshotMagic, r.readUInt8() == snapshotVersion,
-            let applied = r.readUInt64(), let conf = decodeConf(&r), let nAddr = r.readUInt32()
+            let applied = r.readUInt64(), let conf = ConfState.read(from: &r), let nAddr = r.readUInt32()
         else { return nil }
         sm.appliedIndex = applied
         sm.membership = conf
@@ -189,28 +191,5 @@ public struct ReplicatedStateMachine: Sendable, Equatable {
             sm.commandLogBytes += UInt64(d.count)
         }
         return r.isAtEnd ? sm : nil
-    }
-
-    static func encode(_ c: ConfState, into w: inout ByteWriter) {
-        for list in [c.voters, c.votersOutgoing, c.learners, c.learnersNext] {
-            w.write(UInt32(list.count))
-            for id in list { w.write(id) }
-        }
-        w.write(c.autoLeave)
-    }
-
-    static func decodeConf(_ r: inout ByteReader) -> ConfState? {
-        var lists: [[NodeID]] = []
-        for _ in 0..<4 {
-            guard let n = r.readUInt32(), n < 1 << 16 else { return nil }
-            var l: [NodeID] = []
-            for _ in 0..<n {
-                guard let id = r.readUInt64() else { return nil }
-                l.append(id)
-            }
-            lists.append(l)
-        }
-        guard let auto = r.readBool() else { return nil }
-        return ConfState(voters: lists[0], votersOutgoing: lists[1], learners: lists[2], learnersNext: lists[3], autoLeave: auto)
     }
 }
