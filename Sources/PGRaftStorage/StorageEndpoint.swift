@@ -7,7 +7,7 @@ import PGRaftKit
 #endif
 
 /// Storage's side of the protocol: connects to consensus's socket (retrying with backoff until it
-/// exists, since storage starts first), then serves the requests that arrive on that connection
+/// exists, since storage starts first), greets it (`StorageFrameType.hello`), then serves the requests that arrive on that connection
 /// until it closes, and connects again.
 ///
 /// One thread does everything for a connection: it waits for bytes, drains all that the socket
@@ -66,6 +66,8 @@ public final class StorageEndpoint: @unchecked Sendable {
                 return
             }
             logger.info("connected to consensus", metadata: ["socket": "\(socketPath)"])
+            // Says which of consensus's clients this is; a lost hello shows as a closed connection below.
+            _ = Self.sendAll(fd, Frame(type: StorageFrameType.hello, payload: []).encoded())
             delayMs = 10
             waitingLogged = false
             defer {

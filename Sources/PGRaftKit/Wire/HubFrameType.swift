@@ -42,3 +42,48 @@ public struct HubPeerMessage: Sendable, Equatable {
         return HubPeerMessage(peer: peer, message: message)
     }
 }
+
+extension HubFrameType {
+    /// Consensus → transport: the members to keep connected, as consensus knows them (u32 count,
+    /// then u64 id and string "host:port" each). Sent on connect and whenever the membership or
+    /// an address changes; the transport dials and accepts exactly these (besides itself).
+    public static let members: UInt16 = 0x0305
+}
+
+/// The peer list consensus hands the transport.
+public struct HubMemberList: Sendable, Equatable {
+    /// Node id and "host:port" of every member.
+    public var members: [(id: UInt64, address: String)]
+
+    /// A list.
+    public init(members: [(id: UInt64, address: String)]) {
+        self.members = members
+    }
+
+    /// Equal when the same members in the same order.
+    public static func == (a: HubMemberList, b: HubMemberList) -> Bool {
+        a.members.elementsEqual(b.members, by: { $0 == $1 })
+    }
+
+    /// The frame payload.
+    public func encoded() -> [UInt8] {
+        var w = WireWriter()
+        w.u32(UInt32(members.count))
+        for member in members {
+            w.u64(member.id)
+            w.string(member.address)
+        }
+        return w.bytes
+    }
+
+    /// Decodes a payload.
+    public static func decode(_ payload: [UInt8]) throws(WireDecodeError) -> HubMemberList {
+        var r = WireReader(payload)
+        let count = Int(try r.u32())
+        guard count <= 4096 else { throw WireDecodeError("\(count) members") }
+        var members: [(id: UInt64, address: String)] = []
+        for _ in 0..<count { members.append((try r.u64(), try r.string(limit: 300))) }
+        try r.expectEnd()
+        return HubMemberList(members: members)
+    }
+}

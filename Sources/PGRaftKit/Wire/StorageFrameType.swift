@@ -8,3 +8,9 @@ public enum StorageFrameType {
     /// Storage's answer: the request's id, a status, data.
     public static let reply: UInt16 = 0x0102
 }
+
+extension StorageFrameType {
+    /// Storage → consensus, first frame of a connection: "I am the storage"; no payload. Consensus
+    /// then loads its state and sends requests.
+    public static let hello: UInt16 = 0x0100
+}

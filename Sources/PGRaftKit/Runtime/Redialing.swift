@@ -3,15 +3,22 @@ import NIOCore
 /// The life of a connection that must always be there: dial, and after a failure or a loss dial
 /// again after a delay that doubles from `initialMs` up to `maxMs`; `stop()` ends it.
 /// Its state is touched only on `loop`.
-final class RedialState {
-    let loop: EventLoop
-    let initialMs: Int64
-    let maxMs: Int64
-    var delayMs: Int64
-    var stopped = false
-    var channel: Channel?
+public final class RedialState {
+    /// The loop that owns this state.
+    public let loop: EventLoop
+    /// The first retry delay.
+    public let initialMs: Int64
+    /// The longest retry delay.
+    public let maxMs: Int64
+    /// The next retry delay.
+    public var delayMs: Int64
+    /// Whether `stop()` was called.
+    public var stopped = false
+    /// The current connection, if any.
+    public var channel: Channel?
 
-    init(loop: EventLoop, initialMs: Int64 = 100, maxMs: Int64) {
+    /// A state for dialling on `loop`.
+    public init(loop: EventLoop, initialMs: Int64 = 100, maxMs: Int64) {
         self.loop = loop
         self.initialMs = initialMs
         self.maxMs = max(maxMs, initialMs)
@@ -20,7 +27,7 @@ final class RedialState {
 }
 
 /// A connection kept up by redialling (the peer dialers, the link to consensus).
-protocol Redialing: AnyObject, Sendable {
+public protocol Redialing: AnyObject, Sendable {
     /// The shared dialling state.
     var redial: RedialState { get }
     /// Makes one connection attempt; calls `retry()` when it fails or the connection is lost.
@@ -29,12 +36,12 @@ protocol Redialing: AnyObject, Sendable {
 
 extension Redialing {
     /// Starts dialling.
-    func start() {
+    public func start() {
         redial.loop.execute { self.connect() }
     }
 
     /// Closes the connection and stops dialling.
-    func stop() {
+    public func stop() {
         redial.loop.execute {
             self.redial.stopped = true
             self.redial.channel?.close(promise: nil)
@@ -42,7 +49,7 @@ extension Redialing {
     }
 
     /// Dials again after the current delay, and doubles it.
-    func retry() {
+    public func retry() {
         guard !redial.stopped else { return }
         let delay = redial.delayMs
         redial.delayMs = min(redial.delayMs * 2, redial.maxMs)
@@ -51,7 +58,7 @@ extension Redialing {
 
     /// Keeps a newly made connection, or closes it when dialling was stopped meanwhile.
     /// - Returns: whether the connection was kept.
-    func adopt(_ channel: Channel) -> Bool {
+    public func adopt(_ channel: Channel) -> Bool {
         guard !redial.stopped else {
             channel.close(promise: nil)
             return false
@@ -61,7 +68,7 @@ extension Redialing {
     }
 
     /// A connection works again: the next loss is retried after the initial delay.
-    func resetBackoff() {
+    public func resetBackoff() {
         redial.delayMs = redial.initialMs
     }
 }
