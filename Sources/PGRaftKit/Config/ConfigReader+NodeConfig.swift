@@ -23,6 +23,7 @@ extension ConfigReader {
         let maxLogEntries = int("max_log_entries", in: map, default: 1000, range: ConfigSchema.atLeastOne)
         let debugEnabled = bool("debug_enabled", in: map, default: false)
         let healthPeriod = int("health_period_ms", in: map, default: 500, range: 10...60_000)
+        let clusterState = choice("initial_cluster_state", in: map, default: InitialClusterState.new)
         let dataDir = path("data_dir", in: map)
         var runDir = path("run_dir", in: map)
         let logDir = path("log_dir", in: map)
@@ -56,14 +57,14 @@ extension ConfigReader {
         }
 
         guard errors.isEmpty, let clusterName, let nodeId, let listenAddress, let listenPort, let peerTimeout,
-            let heartbeat, let election, let maxLogEntries, let debugEnabled, let healthPeriod, let members,
+            let heartbeat, let election, let maxLogEntries, let debugEnabled, let healthPeriod, let clusterState, let members,
             let dataDir, let runDir, let logDir, let log, let api, let postgres, let supervisor, let components
         else { return nil }
         return NodeConfig(
             clusterName: clusterName, nodeId: nodeId, listenAddress: listenAddress, listenPort: listenPort,
             peerTimeout: peerTimeout, heartbeatInterval: heartbeat, electionTimeout: election,
             maxLogEntries: maxLogEntries, debugEnabled: debugEnabled, healthPeriodMs: healthPeriod,
-            members: members, dataDir: dataDir, runDir: runDir, logDir: logDir, log: log, api: api,
+            initialClusterState: clusterState, members: members, dataDir: dataDir, runDir: runDir, logDir: logDir, log: log, api: api,
             postgres: postgres.settings, supervisor: supervisor, components: components, path: sourcePath)
     }
 
@@ -88,9 +89,10 @@ extension ConfigReader {
         let defaults = APISettings.defaults
         let address = string("listen_address", in: section, default: defaults.listenAddress, validate: ConfigSyntax.hostProblem)
         let port = int("listen_port", in: section, default: defaults.listenPort, range: ConfigSchema.portRange)
-        guard let address, let port else { return nil }
+        let maxValue = int("max_value_bytes", in: section, default: defaults.maxValueBytes, range: 1...(8 << 20))
+        guard let address, let port, let maxValue else { return nil }
         let portMark = section.value("listen_port") != nil ? section.mark("listen_port") : nil
-        return (APISettings(listenAddress: address, listenPort: port), portMark)
+        return (APISettings(listenAddress: address, listenPort: port, maxValueBytes: maxValue), portMark)
     }
 
     /// The `postgres` section: nil on error, `.some(nil)` when absent.

@@ -2,12 +2,12 @@
 enum ConfigSchema {
     static let topLevelKeys = [
         "cluster_name", "node_id", "listen_address", "listen_port", "peer_timeout", "heartbeat_interval",
-        "election_timeout", "max_log_entries", "debug_enabled", "health_period_ms", "members", "data_dir",
+        "election_timeout", "max_log_entries", "debug_enabled", "health_period_ms", "initial_cluster_state", "members", "data_dir",
         "run_dir", "log_dir", "log", "api", "postgres", "supervisor", "components",
     ]
     static let memberKeys = ["id", "address"]
     static let logKeys = ["max_bytes", "keep"]
-    static let apiKeys = ["listen_address", "listen_port"]
+    static let apiKeys = ["listen_address", "listen_port", "max_value_bytes"]
     static let postgresKeys = ["conninfo", "reconnect_initial_ms", "reconnect_max_ms"]
     static let supervisorKeys = [
         "start_timeout_ms", "stop_timeout_ms", "heartbeat_misses", "restart_intensity", "restart_period_s",

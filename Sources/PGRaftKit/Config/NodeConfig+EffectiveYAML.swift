@@ -18,6 +18,7 @@ extension NodeConfig {
         out.int("max_log_entries", maxLogEntries)
         out.bool("debug_enabled", debugEnabled)
         out.int("health_period_ms", healthPeriodMs)
+        out.string("initial_cluster_state", initialClusterState.rawValue)
         out.section("members") { out in
             for member in members {
                 out.item { item in
@@ -36,6 +37,7 @@ extension NodeConfig {
         out.section("api") { out in
             out.string("listen_address", api.listenAddress)
             out.int("listen_port", api.listenPort)
+            out.int("max_value_bytes", api.maxValueBytes)
         }
         if let postgres {
             out.section("postgres") { out in

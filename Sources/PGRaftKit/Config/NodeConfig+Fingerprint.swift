@@ -3,7 +3,7 @@ extension NodeConfig {
     /// and the new configuration on reload, the supervisor restarts that component (and only those).
     ///
     /// Every component depends on `debug_enabled`, `health_period_ms` and its own `components:` entry;
-    /// storage also on `data_dir`; consensus on the Raft timings, `max_log_entries`, `members`,
+    /// storage also on `data_dir`; consensus on the Raft timings, `max_log_entries`, `initial_cluster_state`, `members`,
     /// `data_dir` and `peer_timeout`; transport on its listen address and port, `peer_timeout` and
     /// `members`; bridge on the `postgres` section; api on the `api` section.
     public func settingsFingerprint(for component: String) -> String {
@@ -17,6 +17,7 @@ extension NodeConfig {
             out.int("heartbeat_interval", heartbeatInterval)
             out.int("election_timeout", electionTimeout)
             out.int("max_log_entries", maxLogEntries)
+            out.string("initial_cluster_state", initialClusterState.rawValue)
             out.raw("members", membersText)
             out.string("data_dir", dataDir)
             out.int("peer_timeout", peerTimeout)
@@ -36,6 +37,7 @@ extension NodeConfig {
         case "api":
             out.string("api.listen_address", api.listenAddress)
             out.int("api.listen_port", api.listenPort)
+            out.int("api.max_value_bytes", api.maxValueBytes)
         default:
             break
         }

@@ -28,6 +28,9 @@ public struct NodeConfig: Sendable, Equatable {
     public var debugEnabled: Bool
     /// How often each component bumps its heartbeat in the segment, in ms (`health_period_ms`, default 500).
     public var healthPeriodMs: Int
+    /// With an empty `data_dir`: found the cluster from `members`, or join a running one
+    /// (`initial_cluster_state`, `new` or `existing`, default `new`).
+    public var initialClusterState: InitialClusterState
     /// The initial voting members, including this node (`members`, default: this node alone).
     public var members: [Member]
     /// Absolute directory of the durable Raft log, hard state and snapshots (`data_dir`).
@@ -55,7 +58,7 @@ public struct NodeConfig: Sendable, Equatable {
     public init(
         clusterName: String, nodeId: Int, listenAddress: String, listenPort: Int, peerTimeout: Int,
         heartbeatInterval: Int, electionTimeout: Int, maxLogEntries: Int, debugEnabled: Bool,
-        healthPeriodMs: Int, members: [Member], dataDir: String, runDir: String, logDir: String,
+        healthPeriodMs: Int, initialClusterState: InitialClusterState = .new, members: [Member], dataDir: String, runDir: String, logDir: String,
         log: LogSettings, api: APISettings, postgres: PostgresSettings?, supervisor: SupervisorSettings,
         components: [ComponentSpec], path: String
     ) {
@@ -69,6 +72,7 @@ public struct NodeConfig: Sendable, Equatable {
         self.maxLogEntries = maxLogEntries
         self.debugEnabled = debugEnabled
         self.healthPeriodMs = healthPeriodMs
+        self.initialClusterState = initialClusterState
         self.members = members
         self.dataDir = dataDir
         self.runDir = runDir
@@ -93,7 +97,8 @@ public struct NodeConfig: Sendable, Equatable {
             && listenPort == other.listenPort && peerTimeout == other.peerTimeout
             && heartbeatInterval == other.heartbeatInterval && electionTimeout == other.electionTimeout
             && maxLogEntries == other.maxLogEntries && debugEnabled == other.debugEnabled
-            && healthPeriodMs == other.healthPeriodMs && members == other.members && dataDir == other.dataDir
+            && healthPeriodMs == other.healthPeriodMs && initialClusterState == other.initialClusterState
+            && members == other.members && dataDir == other.dataDir
             && runDir == other.runDir && logDir == other.logDir && log == other.log && api == other.api
             && postgres == other.postgres && supervisor == other.supervisor && components == other.components
             && path == other.path
