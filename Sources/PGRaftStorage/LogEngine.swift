@@ -141,9 +141,10 @@ public final class LogEngine {
 
     // MARK: - Writing
 
-    /// Appends `entries` (consecutive indexes, terms never decreasing). An entry whose index is
-    /// already in the log truncates the log there first, as Raft requires; entries at or below the
-    /// compaction point are already covered by the snapshot and skipped.
+    /// Appends `entries` (consecutive indexes, terms never decreasing). Leading entries already in
+    /// the log with the same term are skipped (a resent batch is a no-op); the first entry whose
+    /// index is in the log with another term truncates the log there first, as Raft requires;
+    /// entries at or below the compaction point are already covered by the snapshot and skipped.
     ///
     /// - Returns: the last index after the append.
     /// - Important: Durable only after the next `sync()`.
@@ -166,6 +167,11 @@ public final class LogEngine {
         var batch = entries[...]
         if head.index <= startIndex {
             batch = entries.dropFirst(Int(min(UInt64(entries.count), startIndex - head.index + 1)))
+        }
+        // Entries already here with the same term are the same entries (Log Matching): skipping
+        // them makes a resent batch (its reply was lost when storage restarted) a no-op.
+        while let head = batch.first, head.index <= lastIndex, (try? term(at: head.index)) == head.term {
+            batch = batch.dropFirst()
         }
         guard let first = batch.first else { return lastIndex }
         guard first.index <= lastIndex + 1 else {

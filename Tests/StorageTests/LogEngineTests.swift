@@ -61,6 +61,20 @@ import Testing
         #expect(try engine.entries(from: 125, to: 141) == entries(125...140, term: 2))
     }
 
+    @Test func resendingEntriesAlreadyPersistedIsANoOpEvenBelowTheCommitIndex() throws {
+        let dir = TemporaryDirectory()
+        let engine = try openEngine(dir)
+        try engine.append(entries(1...20))
+        try engine.saveHardState(HardState(term: 1, vote: 1, commit: 15))
+        try engine.sync()
+        // Consensus resends a batch whose reply was lost: 10...20 are here already, 21...25 are new.
+        #expect(try engine.append(entries(10...25)) == 25)
+        try engine.sync()
+        #expect(try engine.entries(from: 1, to: 26) == entries(1...25))
+        // A different term below the commit index is still refused: it would rewrite committed entries.
+        #expect(throws: StorageError.self) { try engine.append(entries(12...13, term: 2)) }
+    }
+
     @Test func truncationInsideOneBatchBeforeTheSyncIsDurableAfterIt() throws {
         let dir = TemporaryDirectory()
         do {
