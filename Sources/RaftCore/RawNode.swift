@@ -139,9 +139,15 @@ public struct RawNode: Sendable {
             return .appended(index: index, term: term)
         case .follower(let f):
             guard let l = f.leader, config.forwardProposals else { throw .notLeader(leader: f.leader) }
-            var m = Message(kind: .propose, from: id, to: l, term: term)
-            m.entries = [Entry(term: 0, index: 0, kind: kind, data: data)]
-            msgs.append(m)
+            let entry = Entry(term: 0, index: 0, kind: kind, data: data)
+            // Proposals made before the next ready batch travel to the leader in one message.
+            if let last = msgs.indices.last, msgs[last].kind == .propose, msgs[last].to == l, msgs[last].term == term {
+                msgs[last].entries.append(entry)
+            } else {
+                var m = Message(kind: .propose, from: id, to: l, term: term)
+                m.entries = [entry]
+                msgs.append(m)
+            }
             return .forwarded(to: l)
         case .preCandidate, .candidate:
             throw .notLeader(leader: nil)
