@@ -10,12 +10,14 @@ final class ConsensusLink: Redialing, @unchecked Sendable {
     let redial: RedialState
     private let path: String
     private let table: PeerTable
+    private let members: PeerMembers
     private let logger: Logger
     private var warned = false
 
-    init(path: String, table: PeerTable, loop: EventLoop, logger: Logger) {
+    init(path: String, table: PeerTable, members: PeerMembers, loop: EventLoop, logger: Logger) {
         self.path = path
         self.table = table
+        self.members = members
         self.redial = RedialState(loop: loop, maxMs: 1000)
         self.logger = logger
     }
@@ -23,15 +25,19 @@ final class ConsensusLink: Redialing, @unchecked Sendable {
     func connect() {
         guard !redial.stopped else { return }
         let table = self.table
+        let members = self.members
         let logger = self.logger
         ClientBootstrap(group: redial.loop)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         FrameChannelHandler(what: "connection to consensus", logger: logger) { frame, _ in
-                            guard frame.type == HubFrameType.peerSend else { return }
                             do {
-                                table.send(try HubPeerMessage.decode(frame.payload))
+                                switch frame.type {
+                                case HubFrameType.peerSend: table.send(try HubPeerMessage.decode(frame.payload))
+                                case HubFrameType.members: members.announced(try HubMemberList.decode(frame.payload))
+                                default: logger.warning("unexpected frame type \(frame.type) from consensus; ignored")
+                                }
                             } catch {
                                 logger.warning("malformed message from consensus: \(error)")
                             }

@@ -5,7 +5,8 @@ import PGRaftKit
 
 /// Keeps one outgoing connection to a peer with a higher node id (the lower id dials, so each pair
 /// of nodes shares one connection): connect, greet, wait for the welcome; on refusal or loss,
-/// reconnect with exponential backoff from 100 ms up to `peer_timeout`.
+/// reconnect with exponential backoff from 20 ms up to `peer_timeout` (at most 1 s): a peer whose
+/// transport restarted is reached again well within an election timeout.
 ///
 /// Every callback runs on one event loop, which confines the mutable state; hence `@unchecked Sendable`.
 final class PeerDialer: Redialing, @unchecked Sendable {
@@ -21,7 +22,7 @@ final class PeerDialer: Redialing, @unchecked Sendable {
         self.member = member
         self.identity = identity
         self.table = table
-        self.redial = RedialState(loop: loop, maxMs: Int64(peerTimeoutMs))
+        self.redial = RedialState(loop: loop, initialMs: 20, maxMs: Int64(min(peerTimeoutMs, 1000)))
         self.logger = logger
     }
 

@@ -12,24 +12,27 @@ final class PeerSession: @unchecked Sendable {
     struct Identity: Sendable {
         let cluster: String
         let nodeId: UInt64
-        let members: Set<UInt64>
     }
 
     private let identity: Identity
+    private let members: PeerMembers
     private let table: PeerTable
     private let logger: Logger
     /// The peer's node id once its greeting was accepted.
     private(set) var peer: UInt64?
 
-    init(identity: Identity, table: PeerTable, logger: Logger) {
+    init(identity: Identity, members: PeerMembers, table: PeerTable, logger: Logger) {
         self.identity = identity
+        self.members = members
         self.table = table
         self.logger = logger
     }
 
     /// Installs the frame handler on `channel` and closes it if no greeting arrives within `timeoutMs`.
-    static func start(on channel: Channel, identity: Identity, table: PeerTable, timeoutMs: Int, logger: Logger) throws {
-        let session = PeerSession(identity: identity, table: table, logger: logger)
+    static func start(
+        on channel: Channel, identity: Identity, members: PeerMembers, table: PeerTable, timeoutMs: Int, logger: Logger
+    ) throws {
+        let session = PeerSession(identity: identity, members: members, table: table, logger: logger)
         try channel.pipeline.syncOperations.addHandler(
             FrameChannelHandler(what: "peer connection", logger: logger) { frame, context in
                 session.receive(frame, context: context)
@@ -66,7 +69,7 @@ final class PeerSession: @unchecked Sendable {
             refuse("malformed greeting: \(error)", remote: remote, context: context)
             return
         }
-        if let reason = hello.refusal(cluster: identity.cluster, ownId: identity.nodeId, members: identity.members) {
+        if let reason = hello.refusal(cluster: identity.cluster, ownId: identity.nodeId, members: members.acceptedIds) {
             refuse(reason, remote: remote, context: context)
             return
         }

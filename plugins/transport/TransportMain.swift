@@ -7,7 +7,8 @@ import PGRaftKit
 /// `peer_timeout` with this node's cluster name, a member's node id and this protocol version, or
 /// it is refused with the reason logged and closed; bytes that are not frames close that connection
 /// only. It dials every member with a higher node id (reconnecting with backoff), so each pair of
-/// nodes shares one connection. Raft messages cross between the peers and consensus
+/// nodes shares one connection; the members are the configured ones until consensus announces the
+/// membership it has applied. Raft messages cross between the peers and consensus
 /// (`consensus.sock`, see `HubFrameType`) as opaque bytes.
 @main
 enum TransportMain {
@@ -15,30 +16,30 @@ enum TransportMain {
         await ComponentRuntime.main(name: "transport") { context in
             let config = context.config
             let logger = context.logger
-            let identity = PeerSession.Identity(
-                cluster: config.clusterName, nodeId: UInt64(config.nodeId), members: Set(config.members.map { UInt64($0.id) }))
+            let identity = PeerSession.Identity(cluster: config.clusterName, nodeId: UInt64(config.nodeId))
             let loop = MultiThreadedEventLoopGroup.singleton.next()
             let counters = context.slot.flatMap { slot in context.segment?.counters(at: slot) }
             let table = PeerTable(loop: loop, logger: logger, counters: counters)
+            // Each pair of nodes shares one connection: the lower id dials the higher.
+            let members = PeerMembers(configured: config.members, ownId: identity.nodeId, loop: loop, logger: logger) { member in
+                PeerDialer(member: member, identity: identity, table: table, peerTimeoutMs: config.peerTimeout, loop: loop, logger: logger)
+            }
             let channel = try await context.listenTCP(
                 host: config.listenAddress, port: config.listenPort, setting: "listen_address/listen_port"
             ) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try PeerSession.start(on: channel, identity: identity, table: table, timeoutMs: config.peerTimeout, logger: logger)
+                    try PeerSession.start(
+                        on: channel, identity: identity, members: members, table: table, timeoutMs: config.peerTimeout, logger: logger)
                 }
             }
             logger.info("listening for peers", metadata: ["address": "\(config.listenAddress):\(config.listenPort)"])
-            // Each pair of nodes shares one connection: the lower id dials the higher.
-            let dialers = config.members.filter { $0.id > config.nodeId }.map {
-                PeerDialer(member: $0, identity: identity, table: table, peerTimeoutMs: config.peerTimeout, loop: loop, logger: logger)
-            }
-            let hub = ConsensusLink(path: config.consensusSocketPath, table: table, loop: loop, logger: logger)
-            dialers.forEach { $0.start() }
+            let hub = ConsensusLink(path: config.consensusSocketPath, table: table, members: members, loop: loop, logger: logger)
+            members.start()
             hub.start()
             context.markReady()
             await context.serve(channel)
             hub.stop()
-            dialers.forEach { $0.stop() }
+            members.stop()
         }
     }
 }

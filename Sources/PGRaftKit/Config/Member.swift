@@ -19,3 +19,12 @@ public struct Member: Sendable, Equatable {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 }
+
+extension Member {
+    /// A member from an address in the configuration's syntax, `host:port` (IPv6 as `[::1]:7001`);
+    /// nil when `address` is not one, so that run-time additions obey the same rules as the file.
+    public init?(id: Int, address: String) {
+        guard case .success(let parsed) = ConfigSyntax.parseAddress(address) else { return nil }
+        self.init(id: id, host: parsed.host, port: parsed.port)
+    }
+}

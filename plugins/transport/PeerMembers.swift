@@ -1,0 +1,76 @@
+import Foundation
+import Logging
+import NIOCore
+import PGRaftKit
+
+/// The members this transport connects: from the configuration at start, then as consensus
+/// announces them (`HubFrameType.members`) when nodes are added or removed. It keeps one dialer per
+/// member with a higher id and tells accepted connections whom to welcome. Dialers change on the
+/// table's loop; the accepted set is read from any loop, under a lock.
+final class PeerMembers: @unchecked Sendable {
+    private let ownId: UInt64
+    private let makeDialer: (Member) -> PeerDialer
+    private let loop: EventLoop
+    private let logger: Logger
+    private let lock = NSLock()
+    private var accepted: Set<UInt64>
+    private var dialers: [UInt64: (address: String, dialer: PeerDialer)] = [:]
+    private var configured: [Member]
+
+    /// Members from the configuration; `makeDialer` builds a dialer for one.
+    init(configured: [Member], ownId: UInt64, loop: EventLoop, logger: Logger, makeDialer: @escaping (Member) -> PeerDialer) {
+        self.ownId = ownId
+        self.configured = configured
+        self.loop = loop
+        self.logger = logger
+        self.makeDialer = makeDialer
+        self.accepted = Set(configured.map { UInt64($0.id) })
+    }
+
+    /// Whose greetings to accept.
+    var acceptedIds: Set<UInt64> { lock.withLock { accepted } }
+
+    /// Starts dialling the configured members.
+    func start() {
+        loop.execute { self.apply(self.configured) }
+    }
+
+    /// Stops every dialer.
+    func stop() {
+        loop.execute {
+            self.dialers.values.forEach { $0.dialer.stop() }
+            self.dialers.removeAll()
+        }
+    }
+
+    /// Consensus announced the membership. An empty list (a node still waiting to be added) keeps
+    /// the configured members.
+    func announced(_ list: HubMemberList) {
+        var members: [Member] = []
+        for (id, address) in list.members {
+            guard id <= UInt64(Int32.max), let member = Member(id: Int(id), address: address) else {
+                logger.warning("consensus announced member \(id) with an invalid address \"\(address)\"; ignored")
+                continue
+            }
+            members.append(member)
+        }
+        guard !members.isEmpty else { return }
+        let announced = members
+        loop.execute { self.apply(announced) }
+    }
+
+    private func apply(_ members: [Member]) {
+        lock.withLock { accepted = Set(members.map { UInt64($0.id) }) }
+        let wanted = members.filter { UInt64($0.id) > ownId }
+        for (id, entry) in dialers where !wanted.contains(where: { UInt64($0.id) == id && $0.address == entry.address }) {
+            logger.info("no longer dialling peer \(id) at \(entry.address)")
+            entry.dialer.stop()
+            dialers[id] = nil
+        }
+        for member in wanted where dialers[UInt64(member.id)] == nil {
+            let dialer = makeDialer(member)
+            dialers[UInt64(member.id)] = (member.address, dialer)
+            dialer.start()
+        }
+    }
+}
