@@ -94,7 +94,8 @@ let package = Package(
         .executableTarget(
             name: "pgraft-consensus",
             dependencies: [
-                "PGRaftKit", "RaftCore",
+                "PGRaftKit", "RaftCore", "PGRaftStorage", "CShims",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -29,12 +29,14 @@ extension ComponentContext {
         }
     }
 
-    /// Binds a Unix domain socket server at `path`, replacing a stale socket file.
-    public func listenUnix(path: String, initializer: @escaping @Sendable (Channel) -> EventLoopFuture<Void>)
-        async throws -> Channel
-    {
+    /// Binds a Unix domain socket server at `path`, replacing a stale socket file. Connections are
+    /// spread over `group`'s loops; pass one loop to keep a component's state on one thread.
+    public func listenUnix(
+        path: String, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        initializer: @escaping @Sendable (Channel) -> EventLoopFuture<Void>
+    ) async throws -> Channel {
         do {
-            return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            return try await ServerBootstrap(group: group)
                 .childChannelInitializer(initializer)
                 .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
         } catch {

@@ -63,8 +63,15 @@ public enum CounterKind: Int, Sendable, CaseIterable {
 
     /// The snake_case name for metrics, e.g. "messages_sent".
     public var metricName: String {
+        String(describing: self).snakeCased
+    }
+}
+
+extension String {
+    /// The camelCase name in snake_case ("appendResponse" → "append_response"), for metric names and labels.
+    public var snakeCased: String {
         var result = ""
-        for character in String(describing: self) {
+        for character in self {
             if character.isUppercase {
                 result += "_" + character.lowercased()
             } else {

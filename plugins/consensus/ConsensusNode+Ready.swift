@@ -1,0 +1,191 @@
+import CShims
+import NIOCore
+import PGRaftKit
+import PGRaftStorage
+import RaftCore
+
+/// The core's output, in the order Raft requires: messages that need nothing durable leave at once
+/// (the leader's appends go out while its own disk write runs), committed entries are applied, and
+/// the hard state, entries and snapshot go to storage as one batch (one fsync); only when storage
+/// answers "persisted" do the messages that promise durability (votes, append acknowledgements)
+/// leave and the core learn that the batch is stable.
+extension ConsensusNode {
+    /// Takes the core's next batch if none is at storage; repeats while batches need no disk write.
+    func drive() {
+        guard core != nil else { return }
+        flushReads()
+        while persisting == nil, storage.isConnected, core!.hasReady {
+            let rd = core!.ready()
+            send(rd.messages)
+            if let snapshot = rd.snapshot { install(snapshot) }
+            apply(rd.committedEntries)
+            answerReadStates(rd.readStates)
+            var operations: [StorageOperation] = []
+            if let snapshot = rd.snapshot { operations.append(.saveSnapshot(Self.stored(snapshot))) }
+            if !rd.entries.isEmpty { operations.append(.append(rd.entries.map(Self.stored))) }
+            if let hs = rd.hardState { operations.append(.saveHardState(Self.stored(hs))) }
+            if operations.isEmpty {
+                finish(rd)
+            } else {
+                persisting = (rd, operations)
+                sendPersist(operations)
+            }
+        }
+    }
+
+    /// Sends the persisting batch to storage.
+    func sendPersist(_ operations: [StorageOperation]) {
+        storage.send(operations) { [self] replies in
+            guard let failed = replies.first(where: { $0.status != .persisted }) else {
+                guard let batch = persisting else { return }
+                persisting = nil
+                finish(batch.ready)
+                settle()
+                return
+            }
+            // Storage refused a write consensus built: the two disagree about the log. Exit and let
+            // the restart rebuild this process's state from what storage has.
+            fatal("storage refused a write (\(failed.status)): \(failed.result)")
+        }
+    }
+
+    /// The batch `rd` is durable: release what waited for it and tell the core.
+    private func finish(_ rd: Ready) {
+        send(rd.messagesAfterPersist)
+        core!.advance(rd)
+        maybeCompact()
+    }
+
+    /// Hands messages to the transport; without one they are dropped (Raft resends what matters).
+    func send(_ messages: [Message]) {
+        guard !messages.isEmpty else { return }
+        for message in messages {
+            measurements.sent(message)
+            count(sent: message)
+            if let transport {
+                let envelope = HubPeerMessage(peer: message.to, message: message.encode())
+                outbox.write(Frame(type: HubFrameType.peerSend, payload: envelope.encoded()), to: transport)
+            } else {
+                counters?.increment(.messagesDropped)
+            }
+            if message.kind == .snapshot {
+                // Handed over: the follower's answer shows whether it arrived; report success so
+                // the leader probes again rather than waiting on a snapshot forever.
+                core!.reportSnapshot(message.to, success: true)
+            }
+        }
+    }
+
+    /// Replaces the state machine by the leader's snapshot.
+    private func install(_ snapshot: Snapshot) {
+        guard let restored = ReplicatedStateMachine.restore(snapshot.data, membership: snapshot.metadata.confState) else {
+            fatal("the snapshot at index \(snapshot.metadata.index) does not decode")
+        }
+        sm = restored
+        counters?.increment(.snapshotsReceived)
+        logger.info("installed a snapshot", metadata: ["index": "\(snapshot.metadata.index)", "term": "\(snapshot.metadata.term)"])
+        // Proposals of this node may be inside the snapshot: their outcome cannot be told.
+        failProposals(.timedOut, "outcome unknown: this node installed a snapshot of the leader's state that may include the write")
+        announceMembers()
+        serveAppliedReads()
+    }
+
+    /// Applies committed entries in order and answers the proposals they complete.
+    func apply(_ entries: [Entry]) {
+        guard !entries.isEmpty else { return }
+        var membershipChanged = false
+        for entry in entries where entry.index > sm.appliedIndex {
+            let result = sm.apply(entry)
+            counters?.increment(.commandsApplied)
+            if entry.kind == .confChange {
+                membershipChanged = true
+                continue
+            }
+            guard let command = Command.decode(entry.data) else { continue }
+            switch command {
+            case .request(let origin, let sequence, _) where origin == settings.nodeId:
+                if let proposal = proposals.removeValue(forKey: sequence) {
+                    measurements.committed(afterNs: DispatchClock.nowNs() &- proposal.startedNs)
+                    proposal.respond(.ok, Self.clientResult(result, entry))
+                }
+            case .setMemberAddress:
+                membershipChanged = true
+            default:
+                break
+            }
+        }
+        if membershipChanged {
+            announceMembers()
+            publish(force: true)
+        }
+        serveAppliedReads()
+        checkWaiters()
+    }
+
+    static func clientResult(_ result: CommandResult, _ entry: Entry) -> ClientResult {
+        switch result {
+        case .put(let revision):
+            return .written(revision: revision, index: entry.index, term: entry.term)
+        case .deleted(let revision):
+            return .written(revision: revision ?? 0, index: entry.index, term: entry.term)
+        case .compareAndSet(_, let revision):
+            return .written(revision: revision, index: entry.index, term: entry.term)
+        case .appended(let sequence):
+            return .logRecord(sequence: sequence, index: entry.index, term: entry.term, data: [])
+        case .membership, .none, .invalid:
+            return .written(revision: 0, index: entry.index, term: entry.term)
+        }
+    }
+
+    /// Takes a snapshot of the state machine and compacts the log behind it, every
+    /// `snapshotEntries` applied entries, when the applied state is also durable here.
+    private func maybeCompact() {
+        guard !compacting, persisting == nil, let core, storage.isConnected else { return }
+        let applied = sm.appliedIndex
+        guard applied >= core.log.snapshotIndex + settings.snapshotEntries, applied <= core.log.stable,
+            let term = core.log.term(applied)
+        else { return }
+        let data = sm.snapshot()
+        do {
+            try self.core!.compact(upTo: applied, confState: sm.membership, data: data)
+        } catch {
+            logger.warning("cannot compact the log up to \(applied): \(error)")
+            return
+        }
+        let snapshot = StoredSnapshot(index: applied, term: term, membership: sm.membership.encode(), data: data)
+        compacting = storage.send([.saveSnapshot(snapshot), .compact(upTo: applied)]) { [self] replies in
+            compacting = false
+            if let failed = replies.first(where: { $0.status != .persisted }) {
+                logger.warning("storage did not compact: \(failed.status) \(failed.result)")
+            } else {
+                logger.info("snapshot taken and log compacted", metadata: ["index": "\(applied)", "bytes": "\(data.count)"])
+            }
+        }
+    }
+
+    // MARK: - Conversions to storage's types
+
+    static func stored(_ entry: Entry) -> LogEntry {
+        LogEntry(term: entry.term, index: entry.index, type: entry.kind.rawValue, data: entry.data)
+    }
+
+    static func entry(_ stored: LogEntry) -> Entry? {
+        guard let kind = Entry.Kind(rawValue: stored.type) else { return nil }
+        return Entry(term: stored.term, index: stored.index, kind: kind, data: stored.data)
+    }
+
+    static func stored(_ hs: RaftCore.HardState) -> PGRaftStorage.HardState {
+        PGRaftStorage.HardState(term: hs.term, vote: hs.vote ?? 0, commit: hs.commit)
+    }
+
+    static func stored(_ snapshot: Snapshot) -> StoredSnapshot {
+        StoredSnapshot(
+            index: snapshot.metadata.index, term: snapshot.metadata.term, membership: snapshot.metadata.confState.encode(),
+            data: snapshot.data)
+    }
+}
+
+/// The monotonic clock in nanoseconds, for latencies.
+enum DispatchClock {
+    static func nowNs() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
+}
