@@ -155,17 +155,6 @@ public final class StorageEndpoint: @unchecked Sendable {
 
     /// Writes all of `bytes` without raising SIGPIPE; false when the peer is gone.
     static func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { raw in
-                send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return false
-            }
-            offset += n
-        }
-        return true
+        UnixSocket.sendAll(fd, bytes)
     }
 }

@@ -18,6 +18,8 @@ public final class NodeSandbox: @unchecked Sendable {
     public let apiPort: Int
     /// A unique cluster name, so that concurrent sandboxes never share a segment name.
     public let clusterName: String
+    /// This node's id.
+    public let nodeId: Int
     /// The supervisor process, once started.
     public private(set) var process: SpawnedProcess?
 
@@ -27,27 +29,39 @@ public final class NodeSandbox: @unchecked Sendable {
 
     /// Creates the directory and picks ports; `extra` is appended to the generated YAML and
     /// `supervisor` overrides keys of its `supervisor:` section.
-    public init(extra: String = "", supervisor: [String: String] = [:], healthPeriodMs: Int = 100) throws {
+    public convenience init(extra: String = "", supervisor: [String: String] = [:], healthPeriodMs: Int = 100) throws {
+        let ports = try LoopbackPorts.free(2)
+        try self.init(
+            cluster: "t\(getpid())-\(UUID().uuidString.prefix(6).lowercased())", nodeId: 1, listenPort: ports[0], apiPort: ports[1],
+            extra: extra, supervisor: supervisor, healthPeriodMs: healthPeriodMs)
+    }
+
+    /// Node `nodeId` of cluster `cluster` on the given ports; `extra` (for instance a `members:`
+    /// list) is appended to the generated YAML.
+    public init(
+        cluster: String, nodeId: Int, listenPort: Int, apiPort: Int, extra: String, supervisor: [String: String] = [:],
+        healthPeriodMs: Int = 100
+    ) throws {
         let base = NSTemporaryDirectory() + "pgraft-test-\(getpid())-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         directory = base
         configPath = base + "/pgraft.yaml"
-        let ports = try LoopbackPorts.free(2)
-        listenPort = ports[0]
-        apiPort = ports[1]
-        clusterName = "t\(getpid())-\(UUID().uuidString.prefix(6).lowercased())"
+        self.listenPort = listenPort
+        self.apiPort = apiPort
+        self.nodeId = nodeId
+        clusterName = cluster
         let settings = Self.defaultSupervisor.merging(supervisor) { $1 }
         let section = "supervisor:\n" + settings.keys.sorted().map { "  \($0): \(settings[$0]!)" }.joined(separator: "\n")
         try write(yaml: Self.yaml(
-            cluster: clusterName, listenPort: listenPort, apiPort: apiPort, healthPeriodMs: healthPeriodMs,
+            cluster: clusterName, nodeId: nodeId, listenPort: listenPort, apiPort: apiPort, healthPeriodMs: healthPeriodMs,
             extra: section + "\n" + extra))
     }
 
     /// A node YAML using relative directories below the file.
-    public static func yaml(cluster: String, listenPort: Int, apiPort: Int, healthPeriodMs: Int, extra: String) -> String {
+    public static func yaml(cluster: String, nodeId: Int = 1, listenPort: Int, apiPort: Int, healthPeriodMs: Int, extra: String) -> String {
         """
         cluster_name: \(cluster)
-        node_id: 1
+        node_id: \(nodeId)
         listen_address: 127.0.0.1
         listen_port: \(listenPort)
         health_period_ms: \(healthPeriodMs)

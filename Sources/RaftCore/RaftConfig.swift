@@ -3,10 +3,14 @@ public struct RaftConfig: Sendable {
     /// This node's identity (non-zero).
     public var id: NodeID
     /// Ticks without hearing a leader before campaigning; the actual timeout is random in
-    /// `[electionTick, 2 * electionTick)` (§3.4). Must exceed `heartbeatTick`.
+    /// `[electionTick, electionTick + spread)` (§3.4; see `electionSpreadTick`). Must exceed `heartbeatTick`.
     public var electionTick: Int = 10
     /// Ticks between leader heartbeats.
     public var heartbeatTick: Int = 1
+    /// The election timeout is drawn anew from `electionTick ..< electionTick + spread`, where the
+    /// spread is this many ticks (0: `electionTick`, as in etcd). A narrower spread bounds the
+    /// failover time more tightly; it must stay wide enough that followers rarely tie.
+    public var electionSpreadTick: Int = 0
     /// Maximum entries in one append message (`max_log_entries`).
     public var maxEntriesPerMessage: Int = 1024
     /// Maximum payload bytes in one append message (at least one entry is always sent).

@@ -222,7 +222,8 @@ public struct RawNode: Sendable {
     // MARK: - Role transitions
 
     mutating func resetRandomizedElectionTimeout() {
-        randomizedElectionTimeout = config.electionTick + Int.random(in: 0..<config.electionTick, using: &random)
+        let spread = config.electionSpreadTick > 0 ? config.electionSpreadTick : config.electionTick
+        randomizedElectionTimeout = config.electionTick + Int.random(in: 0..<spread, using: &random)
     }
 
     mutating func reset(term newTerm: UInt64) {

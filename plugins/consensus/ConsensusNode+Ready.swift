@@ -53,6 +53,10 @@ extension ConsensusNode {
     private func finish(_ rd: Ready) {
         send(rd.messagesAfterPersist)
         core!.advance(rd)
+        if membershipPending {
+            membershipPending = false
+            publish(force: true)
+        }
         maybeCompact()
     }
 
@@ -115,8 +119,9 @@ extension ConsensusNode {
             }
         }
         if membershipChanged {
+            // The core takes the change when this batch is advanced; show it from then on.
+            membershipPending = true
             announceMembers()
-            publish(force: true)
         }
         serveAppliedReads()
         checkWaiters()

@@ -54,6 +54,9 @@ final class ConsensusNode: @unchecked Sendable {
     var observedTerm: UInt64 = 0
     var announcedMembers: [(id: NodeID, address: String)] = []
     var lastPublishMs: Int64 = 0
+    var ticks: UInt64 = 0
+    /// A membership change was applied and the core takes it at the next advance.
+    var membershipPending = false
 
     init(loop: EventLoop, settings: ConsensusSettings, logger: Logger, segment: SharedSegment?, counters: ComponentCounters?) {
         self.loop = loop
@@ -76,17 +79,21 @@ final class ConsensusNode: @unchecked Sendable {
         }
     }
 
-    /// One heartbeat interval passed.
+    /// One tick passed: the core's clock, the operator's queue; every tenth tick the slower chores
+    /// (time-outs, learner promotion, waiters, a full publication of the cluster state).
     func tick() {
+        ticks &+= 1
         if core != nil {
             core!.tick()
-            expireRequests()
-            promoteCaughtUpLearners()
             consumeCommandQueue()
-            checkWaiters()
+            if ticks % 10 == 0 {
+                expireRequests()
+                promoteCaughtUpLearners()
+                checkWaiters()
+            }
         }
         settle()
-        publish(force: true)
+        if ticks % 10 == 0 { publish(force: true) }
     }
 
     /// Storage greeted on `channel`.

@@ -5,9 +5,13 @@ import RaftCore
 struct ConsensusSettings: Sendable {
     /// This node.
     var nodeId: NodeID
-    /// One Raft tick: the heartbeat interval, in ms.
+    /// One Raft tick, in ms: a tenth of the heartbeat interval (at least 1 ms), so that randomized
+    /// election timeouts have a fine grain and two followers rarely campaign at the same instant.
     var tickMs: Int64
-    /// Ticks without a leader before an election (election_timeout / heartbeat_interval).
+    /// Ticks between the leader's heartbeats (heartbeat_interval / tick).
+    var heartbeatTicks: Int
+    /// Ticks without a leader before an election (election_timeout / tick); the core randomizes
+    /// each timeout between this and one and a half times this.
     var electionTicks: Int
     /// Most entries per replication message (`max_log_entries`).
     var maxLogEntries: Int
@@ -23,8 +27,10 @@ struct ConsensusSettings: Sendable {
     /// Settings from `config` and the component's `arguments` (`--snapshot-entries N`).
     init(config: NodeConfig, arguments: [String]) throws {
         nodeId = NodeID(config.nodeId)
-        tickMs = Int64(config.heartbeatInterval)
-        electionTicks = max(2, config.electionTimeout / config.heartbeatInterval)
+        let tick = max(1, config.heartbeatInterval / 10)
+        tickMs = Int64(tick)
+        heartbeatTicks = max(1, config.heartbeatInterval / tick)
+        electionTicks = max(heartbeatTicks + 1, config.electionTimeout / tick)
         maxLogEntries = config.maxLogEntries
         requestTimeoutMs = Int64(max(5_000, 4 * config.electionTimeout))
         initialClusterState = config.initialClusterState
@@ -47,7 +53,10 @@ struct ConsensusSettings: Sendable {
     var raftConfig: RaftConfig {
         var c = RaftConfig(id: nodeId)
         c.electionTick = electionTicks
-        c.heartbeatTick = 1
+        c.heartbeatTick = heartbeatTicks
+        // Timeouts in [election_timeout, 1.5 × election_timeout): a dead leader is replaced within two
+        // election timeouts, and with 10 ms ticks two followers still rarely tie.
+        c.electionSpreadTick = max(1, electionTicks / 2)
         c.maxEntriesPerMessage = maxLogEntries
         c.preVote = true
         c.checkQuorum = true

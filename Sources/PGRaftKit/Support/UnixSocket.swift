@@ -53,6 +53,23 @@ public enum UnixSocket {
         return fd
     }
 
+    /// Writes all of `bytes` to the blocking socket `fd` without raising SIGPIPE; false when the
+    /// peer is gone.
+    public static func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { raw in
+                send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            offset += n
+        }
+        return true
+    }
+
     /// Puts `fd` in non-blocking mode.
     public static func setNonBlocking(_ fd: Int32) {
         let flags = fcntl(fd, F_GETFL)

@@ -1,0 +1,200 @@
+import Foundation
+import PGRaftKit
+import PGRaftTestSupport
+import Testing
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+extension EndToEnd {
+    /// Three real nodes on loopback (heartbeat 50 ms, election timeout 500 ms): election,
+    /// replication, kills of whole nodes and of single components, membership changes, partitions.
+    /// Every wait has a deadline; none is a fixed sleep.
+    @Suite final class ClusterTests {
+        var clusters: [ClusterSandbox] = []
+
+        deinit {
+            clusters.forEach { $0.cleanUp() }
+        }
+
+        func startCluster(extra: String = "", supervisor: [String: String] = [:]) throws -> (ClusterSandbox, Int) {
+            let cluster = try ClusterSandbox(extra: extra, supervisor: supervisor)
+            clusters.append(cluster)
+            try cluster.start()
+            guard let leader = cluster.waitForLeader() else {
+                throw ClusterFailure(description: "no leader elected; node 1 consensus log:\n\(cluster.log("consensus", on: 1))")
+            }
+            return (cluster, leader)
+        }
+
+        /// Puts `count` keys `prefix0…` through node `via`, retrying refused ones; the acknowledged keys.
+        func write(_ cluster: ClusterSandbox, via: Int, prefix: String, count: Int) throws -> [String: String] {
+            var written: [String: String] = [:]
+            let client = try cluster.client(via)
+            for i in 0..<count {
+                let key = "\(prefix)\(i)"
+                let value = "value-of-\(key)"
+                let ok = cluster.node(via).waitUntil(timeout: 10) {
+                    (try? client.put(key, value))?.status == .ok
+                }
+                #expect(ok, "put \(key) through node \(via) was never acknowledged")
+                if ok { written[key] = value }
+            }
+            return written
+        }
+
+        /// Every key of `written` reads back with its value on node `id` (linearizable reads).
+        func expectReadable(_ written: [String: String], on id: Int, _ cluster: ClusterSandbox) throws {
+            let client = try cluster.client(id)
+            let reply = try client.call(.list(prefix: "", linearizable: true))
+            guard case .records(let records, _) = reply.result else {
+                Issue.record("list on node \(id) answered \(reply.status) \(reply.result)")
+                return
+            }
+            let found = Dictionary(records.map { ($0.key, String(decoding: $0.value, as: UTF8.self)) }, uniquingKeysWith: { a, _ in a })
+            let missing = written.filter { found[$0.key] != $0.value }
+            #expect(missing.isEmpty, "node \(id) lacks \(missing.count) acknowledged writes, e.g. \(missing.keys.sorted().prefix(3))")
+        }
+
+        @Test func aLeaderIsElectedAndAThousandPutsAreReadableOnEveryNode() throws {
+            let (cluster, leader) = try startCluster()
+            #expect((1...3).allSatisfy { cluster.state($0)?.leaderId == UInt64(leader) })
+            var written: [String: String] = [:]
+            // Through the leader and through both followers (which forward to the leader).
+            for via in 1...3 {
+                written.merge(try write(cluster, via: via, prefix: "n\(via)-", count: 334)) { $1 }
+            }
+            #expect(written.count == 1002)
+            for id in 1...3 { try expectReadable(written, on: id, cluster) }
+            // A stale read is served from the node's own state machine, once it has applied the writes.
+            let follower = leader == 1 ? 2 : 1
+            let commit = cluster.state(leader)?.commitIndex ?? 0
+            #expect(cluster.node(follower).waitUntil(timeout: 10) { (cluster.state(follower)?.appliedIndex ?? 0) >= commit })
+            let stale = try cluster.client(follower).get("n1-7", stale: true)
+            #expect(stale.value == "value-of-n1-7", "stale read on node \(follower): \(stale.reply)")
+        }
+
+        @Test func killingTheLeadersWholeNodeElectsANewLeaderWithinTwoElectionTimeoutsAndItCatchesUpAfterRestart() throws {
+            let (cluster, leader) = try startCluster()
+            var written = try write(cluster, via: leader, prefix: "before-", count: 50)
+            let others = (1...3).filter { $0 != leader }
+            let killedAt = Date()
+            cluster.killNode(leader)
+            var newLeader: Int?
+            cluster.node(others[0]).waitUntil(timeout: 10) {
+                newLeader = cluster.waitForLeader(among: others, timeout: 0)
+                return newLeader != nil
+            }
+            let failover = Date().timeIntervalSince(killedAt)
+            let limit = 2 * Double(cluster.electionTimeoutMs) / 1000
+            #expect(newLeader != nil && failover < limit, "new leader \(String(describing: newLeader)) after \(failover) s; limit \(limit) s")
+            guard let newLeader else { return }
+            written.merge(try write(cluster, via: newLeader, prefix: "after-", count: 50)) { $1 }
+            try cluster.node(leader).start()
+            #expect(cluster.node(leader).waitAllRunning(timeout: 60))
+            let commit = cluster.state(newLeader)?.commitIndex ?? 0
+            #expect(cluster.node(leader).waitUntil(timeout: 20) { (cluster.state(leader)?.appliedIndex ?? 0) >= commit },
+                "the restarted node did not catch up to \(commit)")
+            try expectReadable(written, on: leader, cluster)
+        }
+
+        @Test(arguments: ["transport", "storage", "consensus"])
+        func killingOneComponentOnTheLeaderAndOnAFollowerLosesNoAcknowledgedWrite(component: String) throws {
+            let (cluster, leader) = try startCluster()
+            let follower = leader == 1 ? 2 : 1
+            var written: [String: String] = [:]
+            for (round, target) in [leader, follower].enumerated() {
+                let term = cluster.state(leader)?.term
+                written.merge(try write(cluster, via: follower, prefix: "r\(round)a-", count: 30)) { $1 }
+                guard let pid = cluster.pid(of: component, on: target) else {
+                    Issue.record("no pid for \(component) on node \(target)")
+                    return
+                }
+                kill(pid, SIGKILL)
+                // Writes go on (retried while the component is down), then it is back.
+                written.merge(try write(cluster, via: leader == target ? follower : leader, prefix: "r\(round)b-", count: 30)) { $1 }
+                #expect(cluster.node(target).waitUntil(timeout: 30) {
+                    let now = cluster.node(target).component(component)
+                    return now?.state == "RUNNING" && now?.pid != pid
+                })
+                written.merge(try write(cluster, via: target, prefix: "r\(round)c-", count: 30)) { $1 }
+                if component == "transport" && target == leader {
+                    // A transport restart shorter than the election timeout causes no election.
+                    #expect(cluster.state(leader)?.term == term && cluster.state(leader)?.role == .leader,
+                        "the leader's transport restart caused an election")
+                }
+            }
+            let current = cluster.waitForLeader() ?? leader
+            let commit = cluster.state(current)?.commitIndex ?? 0
+            for id in 1...3 {
+                #expect(cluster.node(id).waitUntil(timeout: 20) { (cluster.state(id)?.appliedIndex ?? 0) >= commit })
+                try expectReadable(written, on: id, cluster)
+            }
+        }
+
+        @Test func aNodeAddedWithAddNodeCatchesUpBySnapshotAndIsPromotedToVoter() throws {
+            let (cluster, leader) = try startCluster(extra: "components:\n  consensus:\n    args: [\"--snapshot-entries\", \"40\"]\n")
+            let written = try write(cluster, via: leader, prefix: "early-", count: 120)
+            #expect(cluster.node(leader).waitUntil(timeout: 10) { (cluster.state(leader)?.snapshotIndex ?? 0) > 0 },
+                "the leader never compacted its log")
+            let joining = try cluster.addJoiningNode()
+            try joining.start()
+            #expect(joining.waitAllRunning(timeout: 60))
+            // Through the operator's path: the segment's command queue, as pgraftctl does.
+            let segment = try SharedSegment.attach(name: "/pgraft.\(cluster.clusterName).\(leader)")
+            let request = ClientRequest(id: 0, operation: .addNode(id: 4, address: "127.0.0.1:\(joining.listenPort)"))
+            let command = try segment.enqueue(type: .addNode, payload: request.encoded())
+            var status: CommandStatusRecord?
+            #expect(cluster.node(leader).waitUntil(timeout: 20) {
+                status = segment.commandStatus(id: command)
+                return status?.status.isFinal == true
+            })
+            #expect(status?.status == .completed, "add-node ended \(String(describing: status))")
+            #expect(cluster.node(leader).waitUntil(timeout: 30) {
+                cluster.state(leader)?.members.first { $0.id == 4 }?.kind == .voter
+            }, "node 4 was not promoted: \(String(describing: cluster.state(leader)?.members))")
+            let commit = cluster.state(leader)?.commitIndex ?? 0
+            #expect(joining.waitUntil(timeout: 20) { (cluster.state(4)?.appliedIndex ?? 0) >= commit })
+            #expect(cluster.log("consensus", on: 4).contains("installed a snapshot"), "node 4 did not catch up by snapshot")
+            try expectReadable(written, on: 4, cluster)
+        }
+
+        @Test func removingTheLeaderHandsLeadershipOverAndWritesGoOn() throws {
+            let (cluster, leader) = try startCluster()
+            _ = try write(cluster, via: leader, prefix: "a-", count: 20)
+            let reply = try cluster.client(leader).call(.removeNode(id: UInt64(leader)), timeout: 20)
+            #expect(reply.status == .ok, "remove-node answered \(reply.status) \(reply.result)")
+            let others = (1...3).filter { $0 != leader }
+            guard let newLeader = cluster.waitForLeader(among: others, timeout: 10) else {
+                Issue.record("no new leader among \(others)")
+                return
+            }
+            #expect(cluster.state(newLeader)?.members.map(\.id).contains(UInt64(leader)) == false)
+            let written = try write(cluster, via: newLeader, prefix: "b-", count: 20)
+            try expectReadable(written, on: others.first { $0 != newLeader }!, cluster)
+        }
+
+        @Test func aLeaderCutOffFromTheOthersAcceptsNoWriteWhileTheMajorityGoesOn() throws {
+            // The partition is a stopped transport: the watchdog must not end it early.
+            let (cluster, leader) = try startCluster(supervisor: ["heartbeat_misses": "200"])
+            _ = try write(cluster, via: leader, prefix: "a-", count: 10)
+            guard let transport = cluster.pid(of: "transport", on: leader) else { return }
+            kill(transport, SIGSTOP)
+            defer { kill(transport, SIGCONT) }
+            let minority = try cluster.client(leader)
+            let cut = try minority.put("cut-off", "never-acknowledged", timeout: 20)
+            #expect(cut.status != .ok, "the cut-off leader acknowledged a write: \(cut.result)")
+            let others = (1...3).filter { $0 != leader }
+            guard let newLeader = cluster.waitForLeader(among: others, timeout: 10) else {
+                Issue.record("the majority elected no leader")
+                return
+            }
+            let written = try write(cluster, via: newLeader, prefix: "majority-", count: 20)
+            kill(transport, SIGCONT)
+            // Healed: the old leader follows the new one and has the majority's writes.
+            #expect(cluster.node(leader).waitUntil(timeout: 20) { cluster.state(leader)?.leaderId == UInt64(newLeader) })
+            try expectReadable(written, on: leader, cluster)
+        }
+    }
+}
