@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "pgraftctl",
             dependencies: [
-                "PGRaftKit",
+                "PGRaftKit", "PGRaftAPI", "PGRaftCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -117,16 +117,30 @@ let package = Package(
             dependencies: ["PGRaftKit", "CLibPQ"],
             path: "plugins/bridge"
         ),
+        // The api's logic (routes, the client of consensus.sock, JSON and metrics rendering), kept out
+        // of the executable so tests can drive it over real HTTP.
+        .target(
+            name: "PGRaftAPI",
+            dependencies: [
+                "PGRaftKit", "CShims",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "pgraft-api",
             dependencies: [
-                "PGRaftKit",
+                "PGRaftKit", "PGRaftAPI",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "plugins/api"
         ),
+        // What pgraftctl's cluster, kv and log commands need that is worth testing: argument checks,
+        // the blocking HTTP client, the command-queue wait, output formatting.
+        .target(name: "PGRaftCLI", dependencies: ["PGRaftKit", "PGRaftAPI", "CShims"]),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "RaftSim"], exclude: ["testdata"]),
         .testTarget(name: "PGRaftKitTests", dependencies: ["PGRaftKit", "CShims", "PGRaftTestSupport"]),
         .testTarget(
@@ -134,6 +148,17 @@ let package = Package(
             dependencies: ["PGRaftStorage", "PGRaftKit", "PGRaftTestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "SupervisorTests", dependencies: ["PGRaftSupervisor", "PGRaftKit"]),
+        .testTarget(
+            name: "APITests",
+            dependencies: [
+                "PGRaftAPI", "PGRaftCLI", "PGRaftKit", "PGRaftTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "CLITests", dependencies: ["PGRaftCLI", "PGRaftAPI", "PGRaftKit", "PGRaftTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["PGRaftKit", "PGRaftTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PGRaftCLI
 import PGRaftKit
 
 /// `pgraftctl config …`: check, show and edit the node's YAML.

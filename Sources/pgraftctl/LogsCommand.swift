@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PGRaftCLI
 import PGRaftKit
 
 /// `pgraftctl logs NAME`: the last lines of a component's log file, optionally following it.

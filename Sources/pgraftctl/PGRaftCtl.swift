@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PGRaftCLI
 import PGRaftKit
 
 /// `pgraftctl`: the operator's command line for one pgraft node.
@@ -7,14 +8,14 @@ import PGRaftKit
 struct PGRaftCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pgraftctl",
-        abstract: "Operate a pgraft node: its components, logs and configuration.",
+        abstract: "Operate a pgraft node: its components, logs, configuration, cluster membership and data.",
         discussion: """
             The node is found through its configuration (--config, $PGRAFT_CONFIG, or /etc/pgraft/pgraft.yaml), \
             whose run_dir holds the supervisor's control socket, or directly with --socket.
             """,
         subcommands: [
             StatusCommand.self, RestartCommand.self, LogsCommand.self, ReloadCommand.self, StopCommand.self,
-            ConfigCommand.self,
+            ConfigCommand.self, ClusterCommand.self, KVCommand.self, LogCommand.self,
         ])
 
     /// Accepts `--config` and `--socket` before the subcommand too (`pgraftctl --config F status`), as
@@ -33,7 +34,7 @@ struct PGRaftCtl: ParsableCommand {
         guard !leading.isEmpty, let subcommand = rest.first else { return arguments }
         var result = [subcommand]
         rest = rest.dropFirst()
-        if subcommand == "config", let nested = rest.first, !nested.hasPrefix("-") {
+        if ["config", "cluster", "kv", "log"].contains(subcommand), let nested = rest.first, !nested.hasPrefix("-") {
             result.append(nested)
             rest = rest.dropFirst()
         }
@@ -109,19 +110,6 @@ struct NodeOptions: ParsableArguments {
         guard response.ok else { throw CLIError(response.error ?? "request failed") }
         return response
     }
-}
-
-/// An error for the operator: printed as "pgraftctl: message", exit status 1.
-struct CLIError: Error, CustomStringConvertible {
-    let description: String
-
-    init(_ message: String) {
-        description = message
-    }
-}
-
-extension CLIError: LocalizedError {
-    var errorDescription: String? { description }
 }
 
 /// Waits for `condition` with a deadline, polling every 50 ms.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PGRaftCLI
 import PGRaftKit
 
 /// `pgraftctl reload`: the supervisor re-reads its YAML file.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PGRaftCLI
 import PGRaftKit
 
 /// `pgraftctl restart NAME`: restarts one component and waits until it is running again.

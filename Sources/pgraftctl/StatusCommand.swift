@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PGRaftCLI
 import PGRaftKit
 
 /// `pgraftctl status`: the node and its components.
@@ -29,21 +30,5 @@ struct StatusCommand: ParsableCommand {
             [$0.name, $0.state, $0.pid.map(String.init) ?? "-", String($0.restarts), formatDuration($0.uptimeSeconds), $0.lastExit ?? "-"]
         }
         print(Table(header: ["COMPONENT", "STATE", "PID", "RESTARTS", "UPTIME", "LAST EXIT"], rows: rows).render())
-    }
-}
-
-/// A plain text table with left-aligned columns.
-struct Table {
-    let header: [String]
-    let rows: [[String]]
-
-    func render() -> String {
-        let all = [header] + rows
-        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
-        return all.map { row in
-            row.enumerated().map { index, cell in
-                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
-        }.joined(separator: "\n")
     }
 }

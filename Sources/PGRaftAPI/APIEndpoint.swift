@@ -1,0 +1,61 @@
+/// The API's endpoints, matched from a request path, with the methods each accepts.
+enum APIEndpoint: Equatable {
+    case health
+    case node
+    case kvList
+    /// `/v1/kv/{key}`: the key still percent-encoded.
+    case kvKey(rawKey: Substring)
+    case logStats
+    /// `/v1/log/{sequence}`.
+    case logRecord(rawSequence: Substring)
+    case cluster
+    case members
+    /// `/v1/members/{id}`.
+    case member(rawId: Substring)
+    case leaderTransfer
+    case metrics
+
+    /// The endpoints as listed in a 404's message.
+    static let summary =
+        "/health, /v1/node, /v1/cluster, /v1/kv, /v1/kv/{key}, /v1/log, /v1/log/{sequence}, /v1/members, /v1/members/{id}, /v1/leader/transfer, /metrics"
+
+    /// The endpoint `path` names, or nil.
+    init?(path: String) {
+        switch path {
+        case "/health": self = .health
+        case "/v1/node": self = .node
+        case "/v1/kv": self = .kvList
+        case "/v1/log": self = .logStats
+        case "/v1/cluster": self = .cluster
+        case "/v1/members": self = .members
+        case "/v1/leader/transfer": self = .leaderTransfer
+        case "/metrics": self = .metrics
+        default:
+            if let rest = Self.rest(of: path, after: "/v1/kv/") {
+                self = .kvKey(rawKey: rest)
+            } else if let rest = Self.rest(of: path, after: "/v1/log/") {
+                self = .logRecord(rawSequence: rest)
+            } else if let rest = Self.rest(of: path, after: "/v1/members/") {
+                self = .member(rawId: rest)
+            } else {
+                return nil
+            }
+        }
+    }
+
+    /// The methods the endpoint accepts, in the order `Allow` lists them.
+    var methods: [String] {
+        switch self {
+        case .health, .node: return ["GET", "HEAD"]
+        case .kvKey: return ["GET", "PUT", "DELETE"]
+        case .logStats, .members: return ["GET", "POST"]
+        case .kvList, .logRecord, .cluster, .metrics: return ["GET"]
+        case .member: return ["DELETE"]
+        case .leaderTransfer: return ["POST"]
+        }
+    }
+
+    private static func rest(of path: String, after prefix: String) -> Substring? {
+        path.hasPrefix(prefix) ? path.dropFirst(prefix.count) : nil
+    }
+}

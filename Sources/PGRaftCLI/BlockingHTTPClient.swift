@@ -1,0 +1,133 @@
+import Foundation
+import PGRaftKit
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// A small blocking HTTP/1.1 client for `pgraftctl`: one request per connection (`Connection: close`),
+/// over a plain socket, for talking to the node's own API.
+public struct BlockingHTTPClient: Sendable {
+    /// The host to connect to (a name or an IP literal, no brackets).
+    public let host: String
+    /// The TCP port.
+    public let port: Int
+    /// Seconds to wait for connecting, sending and each read.
+    public let timeoutSeconds: Int
+
+    /// A response.
+    public struct Response: Sendable, Equatable {
+        /// The status code.
+        public var status: Int
+        /// Headers, names lower-cased.
+        public var headers: [String: String]
+        /// The body.
+        public var body: [UInt8]
+    }
+
+    /// Why a request got no response.
+    public enum Failure: Error, Equatable, CustomStringConvertible {
+        /// Nothing listens there (connection refused), or the host cannot be resolved or reached.
+        case unreachable(String)
+        /// The connection broke, timed out, or the answer is not HTTP.
+        case broken(String)
+
+        /// The reason.
+        public var description: String {
+            switch self {
+            case .unreachable(let reason), .broken(let reason): return reason
+            }
+        }
+    }
+
+    /// A client of `host:port`.
+    public init(host: String, port: Int, timeoutSeconds: Int = 60) {
+        self.host = host
+        self.port = port
+        self.timeoutSeconds = timeoutSeconds
+    }
+
+    /// Sends `method target` with `body` and reads the whole response.
+    public func request(_ method: String, _ target: String, body: [UInt8] = [], contentType: String? = nil) throws(Failure) -> Response {
+        let fd = try connect()
+        defer { close(fd) }
+        var head = "\(method) \(target) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
+        if let contentType { head += "Content-Type: \(contentType)\r\n" }
+        head += "\r\n"
+        try sendAll(fd, Array(head.utf8) + body)
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n == 0 { break }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .broken("reading the answer failed: \(String(cString: strerror(errno)))")
+            }
+            received += chunk[0..<n]
+        }
+        return try Self.parse(received)
+    }
+
+    /// Parses a whole response read until the server closed (body delimited by Content-Length or the close).
+    static func parse(_ bytes: [UInt8]) throws(Failure) -> Response {
+        let separator: [UInt8] = [13, 10, 13, 10]
+        guard let end = bytes.firstRange(of: separator) else { throw .broken("the answer ended before its headers did") }
+        let lines = String(decoding: bytes[..<end.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
+        let statusParts = lines[0].split(separator: " ", maxSplits: 2)
+        guard statusParts.count >= 2, statusParts[0].hasPrefix("HTTP/1."), let status = Int(statusParts[1]) else {
+            throw .broken("the answer is not HTTP/1.x: \"\(lines[0].prefix(80))\"")
+        }
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        var body = Array(bytes[end.upperBound...])
+        if let length = headers["content-length"].flatMap(Int.init) {
+            guard body.count >= length else { throw .broken("the answer's body ended after \(body.count) of \(length) bytes") }
+            body = Array(body.prefix(length))
+        }
+        return Response(status: status, headers: headers, body: body)
+    }
+
+    private func connect() throws(Failure) -> Int32 {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        let rc = getaddrinfo(host, String(port), &hints, &list)
+        guard rc == 0, let first = list else {
+            throw .unreachable("cannot resolve \(host): \(String(cString: gai_strerror(rc)))")
+        }
+        defer { freeaddrinfo(list) }
+        var lastError = ECONNREFUSED
+        var entry: UnsafeMutablePointer<addrinfo>? = first
+        while let info = entry {
+            entry = info.pointee.ai_next
+            let fd = socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else {
+                lastError = errno
+                continue
+            }
+            var limit = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+            _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+            _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+            if Glibc.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 { return fd }
+            lastError = errno
+            close(fd)
+        }
+        throw .unreachable(String(cString: strerror(lastError)))
+    }
+
+    private func sendAll(_ fd: Int32, _ bytes: [UInt8]) throws(Failure) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .broken("sending the request failed: \(String(cString: strerror(errno)))")
+            }
+            offset += n
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import PGRaftKit
+
+/// The node's HTTP API as `pgraftctl kv` and `log` use it: where it listens, how to name a key in a
+/// path, and API errors turned into operator messages.
+public struct NodeAPI: Sendable {
+    /// The node's id, for messages.
+    public let nodeId: Int
+    /// The address to connect to.
+    public let host: String
+    /// The port.
+    public let port: Int
+
+    /// The API of the node configured by `config`; a wildcard listen address (0.0.0.0, ::) is
+    /// reached on 127.0.0.1.
+    public init(config: NodeConfig) {
+        nodeId = config.nodeId
+        var host = config.api.listenAddress
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        self.host = ["0.0.0.0", "::", ""].contains(host) ? "127.0.0.1" : host
+        port = config.api.listenPort
+    }
+
+    /// "host:port" as shown in messages (IPv6 in brackets).
+    public var address: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    /// `key` percent-encoded for `/v1/kv/{key}`: everything but unreserved characters and "/" is escaped.
+    public static func encodePath(_ key: String) -> String {
+        var out = ""
+        for byte in key.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                out += "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+            }
+        }
+        return out
+    }
+
+    /// Sends a request and returns the body of a 2xx answer.
+    ///
+    /// - Throws: `CLIError` with the API's `error` message for any other status, or saying the api of
+    ///   this node is not reachable.
+    public func call(_ method: String, _ target: String, body: [UInt8] = [], client: BlockingHTTPClient? = nil) throws(CLIError) -> [UInt8] {
+        let client = client ?? BlockingHTTPClient(host: host, port: port)
+        let response: BlockingHTTPClient.Response
+        do {
+            response = try client.request(method, target, body: body)
+        } catch .unreachable(let reason) {
+            throw CLIError("the api of node \(nodeId) at \(address) is not reachable (\(reason)); is the node running?")
+        } catch {
+            throw CLIError("the api of node \(nodeId) at \(address): \(error)")
+        }
+        guard (200..<300).contains(response.status) else {
+            throw CLIError(Self.errorMessage(response))
+        }
+        return response.body
+    }
+
+    /// The `error` field of an API error body, or the status and body as text.
+    static func errorMessage(_ response: BlockingHTTPClient.Response) -> String {
+        if let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
+            let message = object["error"] as? String
+        {
+            return message
+        }
+        let text = String(decoding: response.body.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return "HTTP \(response.status)" + (text.isEmpty ? "" : ": " + text)
+    }
+}
