@@ -10,7 +10,7 @@ extension NodeOptions {
         do {
             return (config, try SharedSegment.attach(name: config.segmentName))
         } catch {
-            throw CLIError("cannot read the shared segment of node \(config.nodeId) (\(config.segmentName)); is pgraftd running? \(error)")
+            throw CLIError("cannot read the shared segment of node \(config.nodeId): \(error)")
         }
     }
 
