@@ -21,7 +21,8 @@ extension APIRouter {
     }
 
     /// The HTTP answer to a reply that did not succeed: 503 (with `Retry-After: 1`) for no leader or
-    /// consensus unavailable, 400 invalid, 404 not found, 504 timed out, 500 failed. The body names the
+    /// consensus unavailable, 400 invalid, 404 not found, 504 timed out, 500 failed, with consensus's
+    /// message when it gave one. The body names the
     /// leader when one is known (null otherwise), so a client can tell where writes go.
     static func failure(_ reply: ClientReply, notFound: String) -> APIResponse {
         var detail = ""
@@ -50,7 +51,8 @@ extension APIRouter {
             status = 500
             message = "the request failed"
         }
-        if !detail.isEmpty { message += ": " + detail }
+        // Consensus's own sentence says it best; the generic one stands in when it gave none.
+        if !detail.isEmpty { message = detail }
         var json = JSONText()
         json.string("error", message)
         if reply.leader == 0 { json.null("leader") } else { json.number("leader", reply.leader) }

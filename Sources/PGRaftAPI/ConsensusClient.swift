@@ -8,7 +8,7 @@ import PGRaftKit
 /// the reply that carries its id, in whatever order they come.
 ///
 /// Every request gets an answer: the reply, or a synthesized one when consensus cannot give it:
-/// `.unavailable` while there is no connection (and for every request pending when it drops),
+/// `.unavailable` while there is no connection, `.timedOut` for every request pending when it drops,
 /// `.timedOut` after `timeout` (the outcome of a write is then unknown). The connection is redialled
 /// with a doubling delay (100 ms up to 1 s). State is confined to one event loop.
 public final class ConsensusClient: Redialing, @unchecked Sendable {
@@ -55,7 +55,7 @@ public final class ConsensusClient: Redialing, @unchecked Sendable {
             entry.promise.succeed(
                 ClientReply(
                     id: id, status: .timedOut, leader: 0,
-                    result: .message("consensus did not answer within \(timeout.nanoseconds / 1_000_000) ms")))
+                    result: .message("consensus did not answer within \(timeout.nanoseconds / 1_000_000) ms; the outcome is unknown (a write may still commit)")))
         }
         pending[id] = Pending(promise: promise, deadline: deadline)
         channel.send(Frame(type: ClientFrameType.request, payload: ClientRequest(id: id, operation: operation).encoded()))
@@ -131,8 +131,11 @@ public final class ConsensusClient: Redialing, @unchecked Sendable {
         pending = [:]
         for (id, entry) in lost {
             entry.deadline.cancel()
+            // Answered as a time-out (504): a write may have committed, so this is not a plain refusal.
             entry.promise.succeed(
-                Self.unavailable(id, "the connection to consensus was lost before it answered; the outcome of a write is unknown"))
+                ClientReply(
+                    id: id, status: .timedOut, leader: 0,
+                    result: .message("the connection to consensus was lost before it answered; the outcome of a write is unknown")))
         }
     }
 
