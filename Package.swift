@@ -159,7 +159,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CLITests", dependencies: ["PGRaftCLI", "PGRaftAPI", "PGRaftKit", "PGRaftTestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["PGRaftKit", "PGRaftTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["PGRaftKit", "PGRaftTestSupport", "RaftSim"]),
     ],
     swiftLanguageModes: [.v6]
 )
