@@ -70,7 +70,7 @@ public final class ConsensusClient: Redialing, @unchecked Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        FrameChannelHandler(what: "connection to consensus", logger: logger) { frame, context in
+                        FrameChannelHandler(what: "connection to consensus", logger: logger, maxPayload: Frame.localMaxPayload) { frame, context in
                             self.received(frame, on: context)
                         })
                 }

@@ -92,7 +92,7 @@ public final class StorageEndpoint: @unchecked Sendable {
     ///
     /// - Throws: the engine's failure, after the replies of the failed batch were sent.
     public func serve(fd: Int32) throws {
-        var decoder = FrameDecoder()
+        var decoder = FrameDecoder(maxPayload: Frame.localMaxPayload)
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         while !isStopped {
             // Block for the first bytes (stop() shuts the socket down, which ends the wait), then

@@ -216,7 +216,7 @@ public final class StorageClient: @unchecked Sendable {
     }
 
     private func readLoop() {
-        var decoder = FrameDecoder()
+        var decoder = FrameDecoder(maxPayload: Frame.localMaxPayload)
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         reading: while true {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }

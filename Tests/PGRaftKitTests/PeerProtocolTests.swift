@@ -34,4 +34,36 @@ import Testing
             refusal(PeerHello(clusterName: "demo", nodeId: 2, protocolVersion: 9))
                 == "peer protocol version 9 is not supported (this node speaks 1)")
     }
+
+    @Test func aLargeMessageCrossesAsChunksAndIsReassembledExactly() throws {
+        var random = SeededRandom(seed: 11)
+        let message = (0..<(PeerChunking.chunkBytes * 3 + 12_345)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+        let frames = PeerChunking.frames(for: message)
+        #expect(frames.count == 4 && frames.allSatisfy { $0.type == PeerFrameType.raftChunk })
+        #expect(frames.allSatisfy { $0.payload.count <= PeerChunking.chunkBytes + 8 })
+        var assembler = PeerChunking.Assembler()
+        var delivered: [[UInt8]] = []
+        for frame in frames {
+            if let whole = try assembler.add(frame.payload) { delivered.append(whole) }
+        }
+        #expect(delivered == [message])
+        // A small message stays one plain frame.
+        #expect(PeerChunking.frames(for: [1, 2, 3]).map(\.type) == [PeerFrameType.raft])
+    }
+
+    @Test func chunksThatContradictTheirLengthAreRefused() throws {
+        func chunk(total: UInt64, _ bytes: [UInt8]) -> [UInt8] {
+            var writer = WireWriter()
+            writer.u64(total)
+            writer.raw(bytes)
+            return writer.bytes
+        }
+        var assembler = PeerChunking.Assembler()
+        #expect(try assembler.add(chunk(total: 10, [1, 2, 3])) == nil)
+        #expect(throws: WireDecodeError.self) { try assembler.add(chunk(total: 11, [4])) }
+        var overflow = PeerChunking.Assembler()
+        #expect(throws: WireDecodeError.self) { try overflow.add(chunk(total: 2, [1, 2, 3])) }
+        var absurd = PeerChunking.Assembler()
+        #expect(throws: WireDecodeError.self) { try absurd.add(chunk(total: UInt64(PeerChunking.maxMessageBytes) + 1, [1])) }
+    }
 }

@@ -21,7 +21,7 @@ final class HubConnection: @unchecked Sendable {
     /// Installs the frame handler on `channel`.
     func install(on channel: Channel) throws {
         try channel.pipeline.syncOperations.addHandler(
-            FrameChannelHandler(what: "connection on consensus.sock", logger: logger) { [self] frame, context in
+            FrameChannelHandler(what: "connection on consensus.sock", logger: logger, maxPayload: Frame.localMaxPayload) { [self] frame, context in
                 received(frame, on: context.channel)
             })
         channel.closeFuture.whenComplete { [node] _ in node.disconnected(channel) }

@@ -31,7 +31,7 @@ final class ConsensusLink: Redialing, @unchecked Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        FrameChannelHandler(what: "connection to consensus", logger: logger) { frame, _ in
+                        FrameChannelHandler(what: "connection to consensus", logger: logger, maxPayload: Frame.localMaxPayload) { frame, _ in
                             do {
                                 switch frame.type {
                                 case HubFrameType.peerSend: table.send(try HubPeerMessage.decode(frame.payload))

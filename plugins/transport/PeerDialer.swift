@@ -16,6 +16,7 @@ final class PeerDialer: Redialing, @unchecked Sendable {
     private let table: PeerTable
     private let logger: Logger
     private var welcomed = false
+    private var assembler = PeerChunking.Assembler()
     private var lastProblem: String?
 
     init(member: Member, identity: PeerSession.Identity, table: PeerTable, peerTimeoutMs: Int, loop: EventLoop, logger: Logger) {
@@ -55,6 +56,7 @@ final class PeerDialer: Redialing, @unchecked Sendable {
     private func connected(_ channel: Channel) {
         guard adopt(channel) else { return }
         welcomed = false
+        assembler = PeerChunking.Assembler()
         let hello = PeerHello(clusterName: identity.cluster, nodeId: identity.nodeId)
         channel.send(Frame(type: PeerFrameType.hello, payload: hello.encoded()))
         channel.closeFuture.whenComplete { _ in
@@ -84,6 +86,15 @@ final class PeerDialer: Redialing, @unchecked Sendable {
             context.close(promise: nil)
         case PeerFrameType.raft where welcomed:
             table.received(HubPeerMessage(peer: UInt64(member.id), message: frame.payload))
+        case PeerFrameType.raftChunk where welcomed:
+            do {
+                if let message = try assembler.add(frame.payload) {
+                    table.received(HubPeerMessage(peer: UInt64(member.id), message: message))
+                }
+            } catch {
+                problem("peer \(member.id) sent a bad chunk: \(error)")
+                context.close(promise: nil)
+            }
         default:
             break
         }

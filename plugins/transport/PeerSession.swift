@@ -20,6 +20,7 @@ final class PeerSession: @unchecked Sendable {
     private let logger: Logger
     /// The peer's node id once its greeting was accepted.
     private(set) var peer: UInt64?
+    private var assembler = PeerChunking.Assembler()
 
     init(identity: Identity, members: PeerMembers, table: PeerTable, logger: Logger) {
         self.identity = identity
@@ -54,7 +55,19 @@ final class PeerSession: @unchecked Sendable {
 
     func receive(_ frame: Frame, context: ChannelHandlerContext) {
         if let peer {
-            if frame.type == PeerFrameType.raft { table.received(HubPeerMessage(peer: peer, message: frame.payload)) }
+            switch frame.type {
+            case PeerFrameType.raft:
+                table.received(HubPeerMessage(peer: peer, message: frame.payload))
+            case PeerFrameType.raftChunk:
+                do {
+                    if let message = try assembler.add(frame.payload) { table.received(HubPeerMessage(peer: peer, message: message)) }
+                } catch {
+                    logger.warning("closing the connection of peer \(peer): \(error)")
+                    context.close(promise: nil)
+                }
+            default:
+                break
+            }
             return
         }
         let remote = context.remoteAddress.map { "\($0)" } ?? "?"

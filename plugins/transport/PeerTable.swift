@@ -61,7 +61,11 @@ final class PeerTable: @unchecked Sendable {
             }
             self.counters?.increment(.messagesSent)
             self.counters?.increment(.bytesSent, by: UInt64(message.message.count))
-            channel.send(Frame(type: PeerFrameType.raft, payload: message.message))
+            // A large message (a snapshot) goes as consecutive chunks, all of them or none.
+            for frame in PeerChunking.frames(for: message.message) {
+                channel.write(channel.allocator.buffer(bytes: frame.encoded()), promise: nil)
+            }
+            channel.flush()
         }
     }
 

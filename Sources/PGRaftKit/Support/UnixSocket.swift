@@ -76,17 +76,9 @@ public enum UnixSocket {
         _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
     }
 
-    /// Writes all of `bytes`, retrying on EINTR (blocking descriptor).
+    /// Writes all of `bytes` to the blocking socket `fd`; throws when the peer is gone.
     public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SystemError("write")
-            }
-            offset += n
-        }
+        guard sendAll(fd, bytes) else { throw SystemError("write") }
     }
 
     private static func makeAddress(_ path: String) throws -> sockaddr_un {

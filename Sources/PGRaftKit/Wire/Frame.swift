@@ -10,6 +10,9 @@ public struct Frame: Sendable, Equatable {
     public static let headerSize = 7
     /// Frames larger than this are refused as garbage rather than buffered.
     public static let defaultMaxPayload = 16 * 1024 * 1024
+    /// Largest payload on the node's own Unix sockets (consensus.sock), where a snapshot of the state
+    /// machine crosses in one frame; peers over TCP keep `defaultMaxPayload` and chunk large messages.
+    public static let localMaxPayload = 256 * 1024 * 1024
 
     /// What the payload is; the meaning of each value belongs to the stream's protocol.
     public var type: UInt16

@@ -8,6 +8,67 @@ public enum PeerFrameType {
     public static let refusal: UInt16 = 0x0203
     /// A Raft message, encoded by RaftCore.
     public static let raft: UInt16 = 0x0210
+    /// One piece of a Raft message larger than `PeerChunking.chunkBytes` (a snapshot): u64 total
+    /// length, then the bytes. The pieces of a message follow each other on the connection.
+    public static let raftChunk: UInt16 = 0x0211
+}
+
+/// Large Raft messages (snapshots) cross the peer connection as a stream of bounded chunks, so no
+/// frame is ever large and a snapshot is never limited by the frame size.
+public enum PeerChunking {
+    /// Bytes per chunk.
+    public static let chunkBytes = 1 << 20
+    /// The largest message a receiver reassembles; a peer announcing more is cut off.
+    public static let maxMessageBytes = 1 << 30
+
+    /// The frames that carry `message`: one `raft` frame, or `raftChunk` frames when it is large.
+    public static func frames(for message: [UInt8]) -> [Frame] {
+        guard message.count > chunkBytes else { return [Frame(type: PeerFrameType.raft, payload: message)] }
+        var frames: [Frame] = []
+        var offset = 0
+        while offset < message.count {
+            let end = min(offset + chunkBytes, message.count)
+            var writer = WireWriter(capacity: end - offset + 8)
+            writer.u64(UInt64(message.count))
+            writer.raw(Array(message[offset..<end]))
+            frames.append(Frame(type: PeerFrameType.raftChunk, payload: writer.bytes))
+            offset = end
+        }
+        return frames
+    }
+
+    /// Reassembles chunked messages of one connection.
+    public struct Assembler: Sendable {
+        private var pending: [UInt8] = []
+        private var total = 0
+
+        /// An empty assembler.
+        public init() {}
+
+        /// Takes one `raftChunk` payload; returns the whole message once its last chunk arrived.
+        /// - Throws: a chunk that contradicts the announced length, or a length over `maxMessageBytes`.
+        public mutating func add(_ payload: [UInt8]) throws(WireDecodeError) -> [UInt8]? {
+            var reader = WireReader(payload)
+            let announced = Int(clamping: try reader.u64())
+            guard announced > 0, announced <= PeerChunking.maxMessageBytes else {
+                throw WireDecodeError("a chunked message of \(announced) bytes exceeds \(PeerChunking.maxMessageBytes)")
+            }
+            if pending.isEmpty {
+                total = announced
+                pending.reserveCapacity(announced)
+            } else if announced != total {
+                throw WireDecodeError("a chunk announces \(announced) bytes in a message of \(total)")
+            }
+            let piece = try reader.raw(reader.remaining)
+            guard pending.count + piece.count <= total else {
+                throw WireDecodeError("chunks overflow the announced \(total) bytes")
+            }
+            pending += piece
+            guard pending.count == total else { return nil }
+            defer { pending = [] }
+            return pending
+        }
+    }
 }
 
 /// The greeting a node sends first on every peer connection: a peer of another cluster, an
