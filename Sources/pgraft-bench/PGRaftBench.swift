@@ -5,8 +5,8 @@ import ArgumentParser
 struct PGRaftBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pgraft-bench",
-        abstract: "Measure pgraft: supervisor restarts and memory, the Raft core, the storage log.",
-        subcommands: [SupervisorBench.self, RaftBench.self, StorageBench.self, SegmentWorker.self])
+        abstract: "Measure pgraft: supervisor restarts and memory, the Raft core, the storage log, the key-value API against etcd.",
+        subcommands: [SupervisorBench.self, RaftBench.self, StorageBench.self, KVBench.self, SegmentWorker.self])
 }
 
 /// Percentile of sorted values (nearest rank).
