@@ -87,6 +87,7 @@ extension ConsensusNode {
             fatal("the snapshot at index \(state.snapshot.metadata.index) does not decode")
         }
         sm = restored
+        savedHardState = state.hardState
         // Seeded differently on every start, so that two nodes never share a timeout sequence.
         let seed = UInt64(bitPattern: pgr_wall_ms()) ^ (settings.nodeId << 40) ^ UInt64(getpid())
         core = RawNode(config: settings.raftConfig, state: state, random: SplitMix64(seed: seed))

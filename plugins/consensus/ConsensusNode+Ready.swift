@@ -23,7 +23,13 @@ extension ConsensusNode {
             var operations: [StorageOperation] = []
             if let snapshot = rd.snapshot { operations.append(.saveSnapshot(Self.stored(snapshot))) }
             if !rd.entries.isEmpty { operations.append(.append(rd.entries.map(Self.stored))) }
-            if let hs = rd.hardState { operations.append(.saveHardState(Self.stored(hs))) }
+            // Only term and vote must be durable before anything leaves (§3.8); a commit index that
+            // is lost is learnt again from the leader. So a changed commit alone costs no write: the
+            // hard state file is rewritten (two fsyncs and a rename) only when term or vote change.
+            if let hs = rd.hardState, hs.term != savedHardState.term || hs.vote != savedHardState.vote {
+                operations.append(.saveHardState(Self.stored(hs)))
+                savedHardState = hs
+            }
             if operations.isEmpty {
                 finish(rd)
             } else {

@@ -30,6 +30,8 @@ final class ConsensusNode: @unchecked Sendable {
     var sm = ReplicatedStateMachine()
     /// The batch being made durable: the core's output and the storage operations that persist it.
     var persisting: (ready: Ready, operations: [StorageOperation])?
+    /// The hard state last sent to storage (term and vote are what must be durable).
+    var savedHardState = RaftCore.HardState()
     /// Whether the state is being loaded from storage.
     var loading = false
     /// Whether a snapshot and compaction batch is at storage.
