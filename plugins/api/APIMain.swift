@@ -11,12 +11,14 @@ enum APIMain {
     static func main() async {
         await ComponentRuntime.main(name: "api") { context in
             let config = context.config
-            let consensus = ConsensusClient(
-                path: config.consensusSocketPath, loop: MultiThreadedEventLoopGroup.singleton.next(), logger: context.logger)
+            // One loop for the HTTP connections and the link to consensus: no thread hand-off per request.
+            let loop = MultiThreadedEventLoopGroup.singleton.next()
+            let consensus = ConsensusClient(path: config.consensusSocketPath, loop: loop, logger: context.logger)
             let router = APIRouter(config: config, segment: context.segment, consensus: consensus)
             let counters = context.slot.flatMap { slot in context.segment?.counters(at: slot) }
             let channel = try await context.listenTCP(
-                host: config.api.listenAddress, port: config.api.listenPort, setting: "api.listen_address/api.listen_port"
+                host: config.api.listenAddress, port: config.api.listenPort, setting: "api.listen_address/api.listen_port",
+                group: loop
             ) { channel in
                 APIServer.configure(channel, router: router, counters: counters)
             }

@@ -25,7 +25,7 @@ enum TransportMain {
                 PeerDialer(member: member, identity: identity, table: table, peerTimeoutMs: config.peerTimeout, loop: loop, logger: logger)
             }
             let channel = try await context.listenTCP(
-                host: config.listenAddress, port: config.listenPort, setting: "listen_address/listen_port"
+                host: config.listenAddress, port: config.listenPort, setting: "listen_address/listen_port", group: loop
             ) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try PeerSession.start(

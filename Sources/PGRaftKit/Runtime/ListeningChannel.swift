@@ -10,13 +10,16 @@ public struct ListenError: Error, CustomStringConvertible {
 extension ComponentContext {
     /// Binds a TCP server at `host:port` with `initializer` for each accepted connection.
     ///
-    /// - Parameter setting: the YAML key the address comes from, named in the error.
+    /// - Parameters:
+    ///   - setting: the YAML key the address comes from, named in the error.
+    ///   - group: the loops that serve the connections; one loop keeps a component's state on one
+    ///     thread and saves a thread hand-off per message.
     public func listenTCP(
-        host: String, port: Int, setting: String,
+        host: String, port: Int, setting: String, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         initializer: @escaping @Sendable (Channel) -> EventLoopFuture<Void>
     ) async throws -> Channel {
         do {
-            return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            return try await ServerBootstrap(group: group)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .serverChannelOption(.backlog, value: 256)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
