@@ -57,12 +57,19 @@ struct ConfigErrorTests {
         ])
     }
 
+    @Test func anInitialClusterStateOtherThanNewOrExistingIsRefused() {
+        let errors = minimalPlus("initial_cluster_state: joining\n")
+        #expect(errors.count == 1 && errors[0].hasPrefix("t.yaml:7:"), "\(errors)")
+        #expect(errors.first?.contains("initial_cluster_state") == true && errors.first?.contains("existing") == true, "\(errors)")
+        #expect(minimalPlus("api:\n  max_value_bytes: 0\n").first?.contains("max_value_bytes") == true)
+    }
+
     @Test func unknownKeysSuggestTheClosestKnownOne() {
         #expect(minimalPlus("debug_enabeld: true\n") == ["t.yaml:7:1: unknown key 'debug_enabeld'; did you mean 'debug_enabled'?"])
         #expect(minimalPlus("electionTimeout: 5\n") == ["t.yaml:7:1: unknown key 'electionTimeout'; did you mean 'election_timeout'?"])
         #expect(minimalPlus("log:\n  kep: 3\n") == ["t.yaml:8:3: log: unknown key 'kep'; did you mean 'keep'?"])
         #expect(minimalPlus("api:\n  port: 3\n") == [
-            "t.yaml:8:3: api: unknown key 'port'; expected one of: listen_address, listen_port"
+            "t.yaml:8:3: api: unknown key 'port'; expected one of: listen_address, listen_port, max_value_bytes"
         ])
         #expect(minimalPlus("components:\n  storage:\n    comand: x\n") == [
             "t.yaml:9:5: components.storage: unknown key 'comand'; did you mean 'command'?"

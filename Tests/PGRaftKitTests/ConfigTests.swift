@@ -18,6 +18,7 @@ struct ConfigTests {
             max_log_entries: 5000
             debug_enabled: true
             health_period_ms: 250
+            initial_cluster_state: existing
             members:
               - id: 1
                 address: 10.0.0.1:7001
@@ -34,6 +35,7 @@ struct ConfigTests {
             api:
               listen_address: 0.0.0.0
               listen_port: 8080
+              max_value_bytes: 65536
             postgres:
               conninfo: host=/tmp port=5432
               reconnect_initial_ms: 200
@@ -85,7 +87,8 @@ struct ConfigTests {
         #expect(config.runDir == "/etc/run")
         #expect(config.logDir == "/etc/pgraft/logs")
         #expect(config.log == LogSettings(maxBytes: 4096, keep: 2))
-        #expect(config.api == APISettings(listenAddress: "0.0.0.0", listenPort: 8080))
+        #expect(config.api == APISettings(listenAddress: "0.0.0.0", listenPort: 8080, maxValueBytes: 65536))
+        #expect(config.initialClusterState == .existing)
         #expect(config.postgres == PostgresSettings(conninfo: "host=/tmp port=5432", reconnectInitialMs: 200, reconnectMaxMs: 800))
         #expect(
             config.supervisor
@@ -121,7 +124,8 @@ struct ConfigTests {
         #expect(config.healthPeriodMs == 500)
         #expect(config.members == [Member(id: 1, host: "127.0.0.1", port: 7001)])
         #expect(config.log == LogSettings(maxBytes: 10_485_760, keep: 5))
-        #expect(config.api == APISettings(listenAddress: "127.0.0.1", listenPort: 8008))
+        #expect(config.api == APISettings(listenAddress: "127.0.0.1", listenPort: 8008, maxValueBytes: 1 << 20))
+        #expect(config.initialClusterState == .new)
         #expect(config.postgres == nil)
         #expect(config.supervisor == .defaults)
         #expect(config.components.count == 5)
