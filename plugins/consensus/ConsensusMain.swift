@@ -13,7 +13,7 @@ import PGRaftKit
 /// publishes the cluster state in the segment and consumes the segment's command queue.
 ///
 /// Arguments (under `components: consensus: args:`): `--snapshot-entries N` takes a snapshot and
-/// compacts the log every N applied entries (default 10000).
+/// compacts the log every N applied entries (default 100000).
 @main
 enum ConsensusMain {
     static func main() async {

@@ -1,4 +1,5 @@
 import CShims
+import Dispatch
 import NIOCore
 import PGRaftKit
 import PGRaftStorage
@@ -149,29 +150,56 @@ extension ConsensusNode {
     }
 
     /// Takes a snapshot of the state machine and compacts the log behind it, every
-    /// `snapshotEntries` applied entries, when the applied state is also durable here.
+    /// `snapshotEntries` applied entries, when the applied state is also durable here. The image is
+    /// encoded on another thread from a copy of the state machine (copy-on-write: cheap to take), so
+    /// the loop keeps serving meanwhile.
     private func maybeCompact() {
         guard !compacting, persisting == nil, let core, storage.isConnected else { return }
         let applied = sm.appliedIndex
         guard applied >= core.log.snapshotIndex + settings.snapshotEntries, applied <= core.log.stable,
             let term = core.log.term(applied)
         else { return }
-        let data = sm.snapshot()
-        do {
-            try self.core!.compact(upTo: applied, confState: sm.membership, data: data)
-        } catch {
-            logger.warning("cannot compact the log up to \(applied): \(error)")
+        compacting = true
+        let image = sm
+        let began = DispatchClock.nowNs()
+        DispatchQueue.global().async { [self] in
+            let data = image.snapshot()
+            loop.execute { [self] in
+                storeSnapshot(StoredSnapshot(index: applied, term: term, membership: image.membership.encode(), data: data), began: began)
+            }
+        }
+    }
+
+    /// Hands the encoded snapshot to the core and to storage, then compacts storage's log behind it.
+    private func storeSnapshot(_ snapshot: StoredSnapshot, began: UInt64) {
+        let encodedMs = Double(DispatchClock.nowNs() - began) / 1e6
+        guard core != nil, let conf = ConfState.decode(snapshot.membership) else {
+            compacting = false
             return
         }
-        let snapshot = StoredSnapshot(index: applied, term: term, membership: sm.membership.encode(), data: data)
-        compacting = storage.send([.saveSnapshot(snapshot), .compact(upTo: applied)]) { [self] replies in
+        do {
+            try core!.compact(upTo: snapshot.index, confState: conf, data: snapshot.data)
+        } catch {
+            // A snapshot from the leader was installed meanwhile, say: this one is stale.
+            logger.info("snapshot at \(snapshot.index) not used: \(error)")
+            compacting = false
+            return
+        }
+        let sent = storage.send([.saveSnapshot(snapshot), .compact(upTo: snapshot.index)]) { [self] replies in
             compacting = false
             if let failed = replies.first(where: { $0.status != .persisted }) {
                 logger.warning("storage did not compact: \(failed.status) \(failed.result)")
             } else {
-                logger.info("snapshot taken and log compacted", metadata: ["index": "\(applied)", "bytes": "\(data.count)"])
+                let totalMs = Double(DispatchClock.nowNs() - began) / 1e6
+                logger.info(
+                    "snapshot taken and log compacted",
+                    metadata: [
+                        "index": "\(snapshot.index)", "bytes": "\(snapshot.data.count)", "encode_ms": "\(Int(encodedMs))",
+                        "total_ms": "\(Int(totalMs))",
+                    ])
             }
         }
+        if !sent { compacting = false }
     }
 
     // MARK: - Conversions to storage's types

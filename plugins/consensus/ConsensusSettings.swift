@@ -24,7 +24,8 @@ struct ConsensusSettings: Sendable {
     /// The members named in the configuration, with their peer addresses.
     var configuredMembers: [(id: NodeID, address: String)]
 
-    /// Settings from `config` and the component's `arguments` (`--snapshot-entries N`).
+    /// Settings from `config` and the component's `arguments` (`--snapshot-entries N`, default
+    /// 100000 as etcd's snapshot count: the core keeps the entries since the last snapshot in memory).
     init(config: NodeConfig, arguments: [String]) throws {
         nodeId = NodeID(config.nodeId)
         let tick = max(1, config.heartbeatInterval / 10)
@@ -35,7 +36,7 @@ struct ConsensusSettings: Sendable {
         requestTimeoutMs = Int64(max(5_000, 4 * config.electionTimeout))
         initialClusterState = config.initialClusterState
         configuredMembers = config.members.map { (NodeID($0.id), $0.address) }
-        snapshotEntries = 10_000
+        snapshotEntries = 100_000
         if let at = arguments.firstIndex(of: "--snapshot-entries") {
             guard at + 1 < arguments.count, let n = UInt64(arguments[at + 1]), n >= 2 else {
                 throw ArgumentError(description: "--snapshot-entries needs a number of entries of at least 2")
