@@ -67,3 +67,50 @@ import Testing
         #expect(throws: WireDecodeError.self) { try absurd.add(chunk(total: UInt64(PeerChunking.maxMessageBytes) + 1, [1])) }
     }
 }
+
+@Suite struct ClientProtocolTests {
+    @Test func everyRequestRoundTrips() throws {
+        let operations: [ClientOperation] = [
+            .put(key: "a/b", value: [0, 1, 255]), .delete(key: "a"), .get(key: "a", linearizable: true), .get(key: "a", linearizable: false),
+            .list(prefix: "", linearizable: true), .logAppend(data: Array("x".utf8)), .logGet(sequence: 9, linearizable: false), .logStats,
+            .addNode(id: 4, address: "127.0.0.1:7004"), .removeNode(id: 2), .transferLeader(id: 0), .metrics,
+        ]
+        for (i, operation) in operations.enumerated() {
+            let request = ClientRequest(id: UInt64(i), operation: operation)
+            #expect(try ClientRequest.decode(request.encoded()) == request)
+        }
+    }
+
+    @Test func everyReplyRoundTrips() throws {
+        let record = ClientKeyRecord(key: "k", value: [1, 2], createRevision: 3, modRevision: 4, version: 2)
+        let metrics = ConsensusMetrics(
+            latencyCounts: [1, 2, 3], latencySumMs: 1.5, sentByKind: [("append", 7)], receivedByKind: [("heartbeat", 2)])
+        let results: [ClientResult] = [
+            .none, .written(revision: 1, index: 2, term: 3), .record(record, revision: 9), .records([record, record], revision: 9),
+            .logRecord(sequence: 1, index: 2, term: 3, data: [4]), .logStats(count: 1, bytes: 2, firstSequence: 1, lastSequence: 1, lastIndex: 5),
+            .metrics(metrics), .message("no leader"),
+        ]
+        for (i, result) in results.enumerated() {
+            let reply = ClientReply(id: UInt64(i), status: .ok, leader: 2, result: result)
+            #expect(try ClientReply.decode(reply.encoded()) == reply)
+        }
+    }
+
+    @Test func malformedRequestsAndRepliesAreErrorsNeverCrashes() {
+        var random = SeededRandom(seed: 5)
+        for _ in 0..<20_000 {
+            let bytes = (0..<Int(random.next() % 60)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            _ = try? ClientRequest.decode(bytes)
+            _ = try? ClientReply.decode(bytes)
+            _ = try? HubMemberList.decode(bytes)
+        }
+        let valid = ClientRequest(id: 1, operation: .put(key: "k", value: [1])).encoded()
+        #expect(throws: WireDecodeError.self) { try ClientRequest.decode(valid + [0]) }
+        #expect(throws: WireDecodeError.self) { try ClientRequest.decode(Array(valid.dropLast())) }
+    }
+
+    @Test func theMemberListRoundTrips() throws {
+        let list = HubMemberList(members: [(1, "127.0.0.1:7001"), (4, "[::1]:7004")])
+        #expect(try HubMemberList.decode(list.encoded()) == list)
+    }
+}
