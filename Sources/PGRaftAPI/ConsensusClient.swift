@@ -11,16 +11,16 @@ import PGRaftKit
 /// `.unavailable` while there is no connection, `.timedOut` for every request pending when it drops,
 /// `.timedOut` after `timeout` (the outcome of a write is then unknown). The connection is redialled
 /// with a doubling delay (100 ms up to 1 s). State is confined to one event loop.
-public final class ConsensusClient: Redialing, @unchecked Sendable {
+public final class ConsensusClient: ConsensusLinking, @unchecked Sendable {
     /// The dialling state (see `Redialing`).
     public let redial: RedialState
     /// How long a request waits for its reply.
     public let timeout: TimeAmount
     private let path: String
-    private let logger: Logger
+    /// Where the link's events are logged.
+    public let logger: Logger
     private var nextId: UInt64 = 1
     private var pending: [UInt64: Pending] = [:]
-    private var warned = false
 
     private struct Pending {
         let promise: EventLoopPromise<ClientReply>
@@ -62,49 +62,21 @@ public final class ConsensusClient: Redialing, @unchecked Sendable {
         return promise.futureResult
     }
 
-    /// Dials the socket once (see `Redialing`).
-    public func connect() {
-        guard !redial.stopped else { return }
-        let logger = self.logger
-        ClientBootstrap(group: redial.loop)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        FrameChannelHandler(what: "connection to consensus", logger: logger, maxPayload: Frame.localMaxPayload) { frame, context in
-                            self.received(frame, on: context)
-                        })
-                }
-            }
-            .connect(unixDomainSocketPath: path)
-            .whenComplete { result in
-                switch result {
-                case .success(let channel):
-                    self.connected(channel)
-                case .failure(let error):
-                    if !self.warned {
-                        self.warned = true
-                        self.logger.info("consensus is not reachable yet at \(self.path) (\(error)); retrying")
-                    }
-                    self.retry()
-                }
-            }
+    /// The socket's path (see `ConsensusLinking`).
+    public var socketPath: String { path }
+    /// The client's greeting.
+    public var helloType: UInt16 { ClientFrameType.hello }
+
+    /// The link is up: requests can be sent.
+    public func linkUp(_ channel: Channel) {}
+
+    /// The link is gone: every pending request is answered (outcome unknown).
+    public func linkDown(_ channel: Channel) {
+        failAllPending()
     }
 
-    private func connected(_ channel: Channel) {
-        guard adopt(channel) else { return }
-        resetBackoff()
-        warned = false
-        logger.info("connected to consensus", metadata: ["socket": "\(path)"])
-        channel.send(Frame(type: ClientFrameType.hello, payload: []))
-        channel.closeFuture.whenComplete { _ in
-            self.redial.channel = nil
-            self.failAllPending()
-            if !self.redial.stopped { self.logger.warning("lost the connection to consensus; reconnecting") }
-            self.retry()
-        }
-    }
-
-    private func received(_ frame: Frame, on context: ChannelHandlerContext) {
+    /// A reply: completes the request with its id.
+    public func received(_ frame: Frame, on context: ChannelHandlerContext) {
         guard frame.type == ClientFrameType.reply else {
             logger.warning("unexpected frame type \(frame.type) from consensus; ignored")
             return

@@ -16,6 +16,8 @@ public final class RedialState {
     public var stopped = false
     /// The current connection, if any.
     public var channel: Channel?
+    /// Whether the current failure to connect was logged (it is logged once, not at every retry).
+    public var problemLogged = false
 
     /// A state for dialling on `loop`.
     public init(loop: EventLoop, initialMs: Int64 = 100, maxMs: Int64) {
