@@ -30,7 +30,12 @@ extension ConsensusNode {
             }
         case .list(let prefix, let linearizable):
             read(linearizable, respond) { sm in
-                let records = sm.list(prefix: prefix).map {
+                let found = sm.list(prefix: prefix)
+                let bytes = found.reduce(0) { $0 + $1.key.utf8.count + $1.record.value.count + 40 }
+                guard bytes <= Self.maxListBytes else {
+                    return (.invalid, .message("\(found.count) keys under prefix \"\(prefix)\" make \(bytes) bytes, over the \(Self.maxListBytes) one answer may carry; list a narrower prefix"))
+                }
+                let records = found.map {
                     ClientKeyRecord(key: $0.key, value: $0.record.value, createRevision: $0.record.createRevision, modRevision: $0.record.modRevision, version: $0.record.version)
                 }
                 return (.ok, .records(records, revision: sm.revision))
@@ -53,6 +58,9 @@ extension ConsensusNode {
             respond(.ok, .metrics(measurements.snapshot))
         }
     }
+
+    /// The most bytes of keys and values one listing answers with (its frame must fit the api's limit).
+    static let maxListBytes = 64 << 20
 
     private static func validKey(_ key: String, _ respond: Responder) -> Bool {
         if key.isEmpty {
