@@ -135,7 +135,8 @@ public final class NodeSandbox: @unchecked Sendable {
         guard let command = arguments.first else { return try CommandResult.run(BuildProducts.path("pgraftctl"), []) }
         var full = [command]
         var rest = Array(arguments.dropFirst())
-        if command == "config", let sub = rest.first {
+        // `--config` belongs to the leaf command: after the subcommand of a command group.
+        if ["config", "cluster", "kv", "log"].contains(command), let sub = rest.first {
             full.append(sub)
             rest.removeFirst()
         }

@@ -196,5 +196,33 @@ extension EndToEnd {
             #expect(cluster.node(leader).waitUntil(timeout: 20) { cluster.state(leader)?.leaderId == UInt64(newLeader) })
             try expectReadable(written, on: leader, cluster)
         }
+
+        @Test func anOperatorDrivesTheClusterWithPgraftctlAndHTTP() throws {
+            let (cluster, leader) = try startCluster()
+            let followers = (1...3).filter { $0 != leader }
+            let put = try cluster.node(followers[0]).ctl(["kv", "put", "greeting", "hello there"])
+            #expect(put.status == 0, "kv put: \(put.stdout) \(put.stderr)")
+            let get = try cluster.node(followers[1]).ctl(["kv", "get", "greeting"])
+            #expect(get.status == 0 && get.stdout.contains("hello there"), "kv get: \(get.stdout) \(get.stderr)")
+            let http = try HTTP.get(port: cluster.node(leader).apiPort, path: "/v1/kv/greeting")
+            #expect(http.status == 200 && http.body.contains("\"value\":\"hello there\""), "\(http.status) \(http.body)")
+            let missing = try HTTP.get(port: cluster.node(leader).apiPort, path: "/v1/kv/nothing-here")
+            #expect(missing.status == 404 && missing.body.contains("error"))
+            // A planned switchover through the segment's command queue.
+            let target = followers[1]
+            let transfer = try cluster.node(followers[0]).ctl(["cluster", "transfer-leader", "\(target)"])
+            #expect(transfer.status == 0, "transfer-leader: \(transfer.stdout) \(transfer.stderr)")
+            #expect(cluster.waitForLeader(timeout: 10) == target)
+            let status = try cluster.node(leader).ctl(["cluster", "status", "--json"])
+            let json = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
+            #expect(json?["leader_id"] as? Int == target, "cluster status: \(status.stdout)")
+            #expect((json?["members"] as? [[String: Any]])?.count == 3)
+            // Without a majority there is no leader: writes get 503 with a JSON error, not a hang.
+            let survivor = leader
+            for id in (1...3) where id != survivor { cluster.killNode(id) }
+            #expect(cluster.node(survivor).waitUntil(timeout: 10) { cluster.state(survivor)?.leaderId == 0 })
+            let refused = try HTTP.request(port: cluster.node(survivor).apiPort, method: "PUT", path: "/v1/kv/k", body: "v")
+            #expect(refused.status == 503 && refused.body.contains("\"error\""), "\(refused.status) \(refused.body)")
+        }
     }
 }
