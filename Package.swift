@@ -85,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "pgraft-transport",
             dependencies: [
-                "PGRaftKit",
+                "PGRaftKit", "CShims",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -303,6 +303,18 @@ extension EndToEnd {
             _ = member
         }
 
+        @Test func aWelcomedPeerIsPingedWhenIdleAndDroppedWhenSilentForPeerTimeout() throws {
+            let node = try node()
+            let peer = try LoopbackConnection(port: node.listenPort)
+            try peer.send(Frame(type: PeerFrameType.hello, payload: PeerHello(clusterName: node.clusterName, nodeId: 2).encoded()).encoded())
+            #expect(peer.readFrame()?.type == PeerFrameType.welcome)
+            // Nothing to say: the transport pings within a quarter of peer_timeout (500 ms) or so...
+            #expect(peer.readFrame()?.type == PeerFrameType.ping)
+            // ...and, hearing nothing back, closes the connection after peer_timeout.
+            #expect(peer.readUntilClosed().closed, "a silent peer must be dropped")
+            #expect(node.waitUntil(timeout: 10) { self.transportLog(node).contains("nothing heard for") })
+        }
+
         @Test func twoNodesConnectOnceAndReconnectAfterATransportRestart() throws {
             let first = try NodeSandbox(extra: "peer_timeout: 500\n")
             let second = try NodeSandbox(extra: "peer_timeout: 500\n")

@@ -72,6 +72,7 @@ final class PeerDialer: Redialing, @unchecked Sendable {
     }
 
     private func receive(_ frame: Frame, context: ChannelHandlerContext) {
+        if welcomed { table.heard(UInt64(member.id), channel: context.channel) }
         switch frame.type {
         case PeerFrameType.welcome:
             welcomed = true

@@ -55,6 +55,7 @@ final class PeerSession: @unchecked Sendable {
 
     func receive(_ frame: Frame, context: ChannelHandlerContext) {
         if let peer {
+            table.heard(peer, channel: context.channel)
             switch frame.type {
             case PeerFrameType.raft:
                 table.received(HubPeerMessage(peer: peer, message: frame.payload))

@@ -1,14 +1,25 @@
+import CShims
 import Logging
 import NIOCore
 import PGRaftKit
 
 /// The connected peers, by node id, and the link to consensus; confined to one event loop (every
 /// method hops onto it), hence `@unchecked Sendable`.
+///
+/// Liveness: a connection that carried nothing for a quarter of `peer_timeout` gets a ping, and one
+/// from which nothing was heard for `peer_timeout` is closed (the peer is reported down to consensus
+/// and its dialer reconnects), so a peer that hangs is noticed even where Raft sends nothing.
 final class PeerTable: @unchecked Sendable {
+    private struct Link {
+        let channel: Channel
+        var lastHeardMs: Int64
+        var lastSentMs: Int64
+    }
+
     private let loop: EventLoop
     private let logger: Logger
     private let counters: ComponentCounters?
-    private var peers: [UInt64: Channel] = [:]
+    private var links: [UInt64: Link] = [:]
     private var hub: Channel?
     /// Messages dropped because the peer was not connected or its send buffer was full.
     private(set) var dropped = 0
@@ -23,8 +34,9 @@ final class PeerTable: @unchecked Sendable {
     /// `peer` greeted successfully on `channel` (in either direction).
     func connected(_ peer: UInt64, channel: Channel) {
         loop.execute {
-            self.peers[peer]?.close(promise: nil)
-            self.peers[peer] = channel
+            self.links[peer]?.channel.close(promise: nil)
+            let now = pgr_monotonic_ms()
+            self.links[peer] = Link(channel: channel, lastHeardMs: now, lastSentMs: now)
             self.counters?.increment(.connectionsOpened)
             self.notifyHub(peer: peer, connected: true)
         }
@@ -33,8 +45,8 @@ final class PeerTable: @unchecked Sendable {
     /// The connection to `peer` on `channel` is gone.
     func disconnected(_ peer: UInt64, channel: Channel) {
         loop.execute {
-            guard self.peers[peer] === channel else { return }
-            self.peers[peer] = nil
+            guard self.links[peer]?.channel === channel else { return }
+            self.links[peer] = nil
             self.notifyHub(peer: peer, connected: false)
         }
     }
@@ -43,7 +55,7 @@ final class PeerTable: @unchecked Sendable {
     func hubConnected(_ channel: Channel) {
         loop.execute {
             self.hub = channel
-            for peer in self.peers.keys.sorted() { self.notifyHub(peer: peer, connected: true) }
+            for peer in self.links.keys.sorted() { self.notifyHub(peer: peer, connected: true) }
         }
     }
 
@@ -55,7 +67,7 @@ final class PeerTable: @unchecked Sendable {
     /// Sends a Raft message to a peer, or drops it (Raft retransmits what matters).
     func send(_ message: HubPeerMessage) {
         loop.execute {
-            guard let channel = self.peers[message.peer], channel.isWritable else {
+            guard let channel = self.links[message.peer]?.channel, channel.isWritable else {
                 self.drop("to peer \(message.peer)")
                 return
             }
@@ -66,6 +78,7 @@ final class PeerTable: @unchecked Sendable {
                 channel.write(channel.allocator.buffer(bytes: frame.encoded()), promise: nil)
             }
             channel.flush()
+            self.links[message.peer]?.lastSentMs = pgr_monotonic_ms()
         }
     }
 
@@ -79,6 +92,30 @@ final class PeerTable: @unchecked Sendable {
             self.counters?.increment(.messagesReceived)
             self.counters?.increment(.bytesReceived, by: UInt64(message.message.count))
             hub.send(Frame(type: HubFrameType.peerReceived, payload: message.encoded()))
+        }
+    }
+
+    /// Something arrived from `peer` on `channel`.
+    func heard(_ peer: UInt64, channel: Channel) {
+        loop.assertInEventLoop()
+        if links[peer]?.channel === channel { links[peer]?.lastHeardMs = pgr_monotonic_ms() }
+    }
+
+    /// Starts pinging idle connections and closing silent ones, every quarter of `timeoutMs`.
+    func watchLiveness(timeoutMs: Int) {
+        let period = Int64(max(10, timeoutMs / 4))
+        loop.scheduleRepeatedTask(initialDelay: .milliseconds(period), delay: .milliseconds(period)) { _ in
+            let now = pgr_monotonic_ms()
+            for (peer, link) in self.links {
+                if now - link.lastHeardMs > Int64(timeoutMs) {
+                    self.logger.warning("closing the connection of peer \(peer): nothing heard for \(now - link.lastHeardMs) ms (peer_timeout \(timeoutMs) ms)")
+                    self.counters?.increment(.connectionErrors)
+                    link.channel.close(promise: nil)
+                } else if now - link.lastSentMs >= period {
+                    link.channel.send(Frame(type: PeerFrameType.ping, payload: []))
+                    self.links[peer]?.lastSentMs = now
+                }
+            }
         }
     }
 

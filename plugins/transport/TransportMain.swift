@@ -36,6 +36,7 @@ enum TransportMain {
             let hub = ConsensusLink(path: config.consensusSocketPath, table: table, members: members, loop: loop, logger: logger)
             members.start()
             hub.start()
+            table.watchLiveness(timeoutMs: config.peerTimeout)
             context.markReady()
             await context.serve(channel)
             hub.stop()

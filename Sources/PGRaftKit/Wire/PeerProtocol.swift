@@ -6,6 +6,9 @@ public enum PeerFrameType {
     public static let welcome: UInt16 = 0x0202
     /// The answer to an unacceptable hello, with the reason; the connection is then closed.
     public static let refusal: UInt16 = 0x0203
+    /// "Still here": sent on a connection that carried nothing else for a quarter of `peer_timeout`,
+    /// so that a connection silent for `peer_timeout` can be taken for dead. No payload.
+    public static let ping: UInt16 = 0x0204
     /// A Raft message, encoded by RaftCore.
     public static let raft: UInt16 = 0x0210
     /// One piece of a Raft message larger than `PeerChunking.chunkBytes` (a snapshot): u64 total
