@@ -19,8 +19,7 @@ public struct ByteReader: Sendable {
     /// Reads a 32-bit little-endian integer.
     public mutating func readUInt32() -> UInt32? {
         guard bytes.count - position >= 4 else { return nil }
-        var v: UInt32 = 0
-        for i in 0..<4 { v |= UInt32(bytes[position + i]) << UInt32(8 * i) }
+        let v = bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: position, as: UInt32.self)) }
         position += 4
         return v
     }
@@ -28,8 +27,7 @@ public struct ByteReader: Sendable {
     /// Reads a 64-bit little-endian integer.
     public mutating func readUInt64() -> UInt64? {
         guard bytes.count - position >= 8 else { return nil }
-        var v: UInt64 = 0
-        for i in 0..<8 { v |= UInt64(bytes[position + i]) << UInt64(8 * i) }
+        let v = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: position, as: UInt64.self)) }
         position += 8
         return v
     }

@@ -3,20 +3,22 @@ public struct ByteWriter: Sendable {
     /// The bytes written so far.
     public private(set) var bytes: [UInt8] = []
 
-    /// Creates an empty writer.
-    public init() {}
+    /// Creates an empty writer with room for `capacity` bytes.
+    public init(capacity: Int = 0) {
+        bytes.reserveCapacity(capacity)
+    }
 
     /// Appends one byte.
     public mutating func write(_ v: UInt8) { bytes.append(v) }
 
     /// Appends a 32-bit little-endian integer.
     public mutating func write(_ v: UInt32) {
-        for s in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: v >> UInt32(s))) }
+        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
     /// Appends a 64-bit little-endian integer.
     public mutating func write(_ v: UInt64) {
-        for s in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: v >> UInt64(s))) }
+        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
     /// Appends a bool as one byte.

@@ -8,7 +8,7 @@ extension Message {
 
     /// The message's bytes for the peer protocol.
     public func encode() -> [UInt8] {
-        var w = ByteWriter()
+        var w = ByteWriter(capacity: 72 + context.count + entries.reduce(0) { $0 + $1.data.count + 21 } + (snapshot?.data.count ?? 0))
         w.write(Self.wireVersion)
         w.write(kind.rawValue)
         w.write(from)
