@@ -96,6 +96,9 @@ public final class LogEngine {
     /// Records appended to the active segment but not yet written: the appends of one batch go
     /// out in one `pwrite`, at the sync or before anything reads the file.
     var pending: [UInt8] = []
+    /// The active segment's free space is written with zeros up to here (0: not known), so that
+    /// appends there find blocks already written (see `writeZerosAhead`).
+    var zeroedEnd: UInt64 = 0
     var readCache: (sequence: UInt64, fd: Int32)?
     var failure: String?
 
@@ -451,6 +454,26 @@ public final class LogEngine {
         } else {
             pending.removeAll(keepingCapacity: true)
         }
+        try writeZerosAhead()
+    }
+
+    /// Zeros written ahead of the records at a time.
+    static let zeroChunk = [UInt8](repeating: 0, count: 256 * 1024)
+
+    /// In a preallocated segment, writes zeros over the next `zeroChunk` of free space once the
+    /// records come within half of it of the last zeros written. Allocated space is "unwritten"
+    /// until written: a batch that writes into a new block would make its fdatasync also write the
+    /// file's extent map; writing the zeros ahead converts a quarter mebibyte at once, so most
+    /// batches sync data only. Zeros past the records are free space to recovery.
+    private func writeZerosAhead() throws(StorageError) {
+        let last = segments.count - 1
+        let end = segments[last].endOffset
+        guard options.preallocate, zeroedEnd < end + UInt64(Self.zeroChunk.count / 2) else { return }
+        let from = max(zeroedEnd, end)
+        let upTo = min(UInt64(options.segmentBytes), from + UInt64(Self.zeroChunk.count))
+        guard upTo > from else { return }
+        try FileIO.pwriteAll(activeFD, Array(Self.zeroChunk[..<Int(upTo - from)]), at: from, path: segments[last].path)
+        zeroedEnd = upTo
     }
 
     /// Closes the active segment for writing (it is synced and closed at the next `sync()`) and starts the next.
@@ -486,6 +509,7 @@ public final class LogEngine {
         activeDirty = true
         activeNeedsFullSync = true
         directoryDirty = true
+        zeroedEnd = 0
     }
 
     /// Removes every entry from `index` on: later segment files are deleted (newest first, so a
@@ -513,6 +537,7 @@ public final class LogEngine {
         }
         guard ftruncate(activeFD, off_t(cut)) == 0 else { throw .system("ftruncate \(segment.path)") }
         preallocate(activeFD)
+        zeroedEnd = 0
         segment.count = index - segment.firstIndex
         segment.endOffset = cut
         segment.checkpoints.removeLast(
