@@ -45,6 +45,23 @@ enum FileIO {
         return out
     }
 
+    /// Whether the bytes of the open file from `offset` up to `end` (or the end of the file) are all
+    /// zero; read a mebibyte at a time.
+    static func isZero(_ fd: Int32, from offset: UInt64, to end: UInt64, path: String) throws(StorageError) -> Bool {
+        let zeros = [UInt8](repeating: 0, count: 1 << 20)
+        var at = offset
+        while at < end {
+            let piece = try pread(fd, count: Int(min(UInt64(zeros.count), end - at)), at: at, path: path)
+            guard !piece.isEmpty else { return true }
+            let zero = piece.withUnsafeBytes { bytes in
+                zeros.withUnsafeBytes { memcmp(bytes.baseAddress!, $0.baseAddress!, bytes.count) == 0 }
+            }
+            guard zero else { return false }
+            at += UInt64(piece.count)
+        }
+        return true
+    }
+
     /// The size of the open file.
     static func size(_ fd: Int32, path: String) throws(StorageError) -> UInt64 {
         var st = stat()

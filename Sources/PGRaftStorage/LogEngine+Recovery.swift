@@ -131,6 +131,7 @@ extension LogEngine {
             let fd = try FileIO.open(tail.file, O_RDWR)
             defer { Glibc.close(fd) }
             guard ftruncate(fd, off_t(tail.offset)) == 0 else { throw .system("ftruncate \(tail.file)") }
+            preallocate(fd)
             try FileIO.fullSync(fd, path: tail.file)
             recovery.truncatedTail = tail
             logger.warning(
@@ -162,6 +163,11 @@ extension LogEngine {
             }
             let last = segments.count - 1
             activeFD = try FileIO.open(segments[last].path, O_RDWR)
+            if options.preallocate, try FileIO.size(activeFD, path: segments[last].path) < UInt64(options.segmentBytes) {
+                preallocate(activeFD)
+                activeDirty = true
+                activeNeedsFullSync = true
+            }
             lastIndex = max(logLast, startIndex)
             trimRuns()
             lastTerm = lastIndex == startIndex ? startTerm : (runTerms.last ?? startTerm)
@@ -194,7 +200,7 @@ extension LogEngine {
         do {
             header = try SegmentHeader.decode(headerBytes)
         } catch {
-            if isLast, size <= 1 << 20, try FileIO.pread(fd, count: Int(size), at: 0, path: path).allSatisfy({ $0 == 0 }) {
+            if isLast, try FileIO.isZero(fd, from: 0, to: size, path: path) {
                 return .tornHeader(path)
             }
             throw .corrupt(file: path, offset: 0, reason: "segment header: \(error.description)")
@@ -259,6 +265,11 @@ extension LogEngine {
             at += UInt64(cursor)
         }
         guard let problem else { return .segment(segment, tornTail: nil) }
+        // Zeros from a record boundary to the end are space allocated ahead (or a tail the crash left
+        // unwritten): the records end there, and the next append goes there.
+        if problem.torn, try FileIO.isZero(fd, from: problem.offset, to: size, path: path) {
+            return .segment(segment, tornTail: nil)
+        }
         guard isLast, problem.torn else {
             throw .corrupt(file: path, offset: problem.offset, reason: problem.reason)
         }

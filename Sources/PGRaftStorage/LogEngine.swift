@@ -24,11 +24,17 @@ public final class LogEngine {
         public var segmentBytes: Int
         /// One checkpoint offset is kept in memory per this many records.
         public var indexStride: Int
+        /// Whether a new segment file is allocated at its full size at once (its unused end reads as
+        /// zeros). Appends then do not change the file's size, so the fdatasync of a batch writes the
+        /// data without a journal commit for the size: about a third cheaper on ext4. Recovery reads
+        /// either layout.
+        public var preallocate: Bool
 
-        /// Options; 64 MiB segments and a checkpoint every 32 records by default.
-        public init(segmentBytes: Int = 64 * 1024 * 1024, indexStride: Int = 32) {
+        /// Options; 64 MiB preallocated segments and a checkpoint every 32 records by default.
+        public init(segmentBytes: Int = 64 * 1024 * 1024, indexStride: Int = 32, preallocate: Bool = true) {
             self.segmentBytes = max(SegmentHeader.size + 64, min(segmentBytes, 1 << 30))
             self.indexStride = max(1, indexStride)
+            self.preallocate = preallocate
         }
     }
 
@@ -90,6 +96,9 @@ public final class LogEngine {
     /// Records appended to the active segment but not yet written: the appends of one batch go
     /// out in one `pwrite`, at the sync or before anything reads the file.
     var pending: [UInt8] = []
+    /// The active segment's free space is written with zeros up to here (0: not known), so that
+    /// appends there find blocks already written (see `writeZerosAhead`).
+    var zeroedEnd: UInt64 = 0
     var readCache: (sequence: UInt64, fd: Int32)?
     var failure: String?
 
@@ -451,6 +460,26 @@ public final class LogEngine {
         } else {
             pending.removeAll(keepingCapacity: true)
         }
+        try writeZerosAhead()
+    }
+
+    /// Zeros written ahead of the records at a time.
+    static let zeroChunk = [UInt8](repeating: 0, count: 256 * 1024)
+
+    /// In a preallocated segment, writes zeros over the next `zeroChunk` of free space once the
+    /// records come within half of it of the last zeros written. Allocated space is "unwritten"
+    /// until written: a batch that writes into a new block would make its fdatasync also write the
+    /// file's extent map; writing the zeros ahead converts a quarter mebibyte at once, so most
+    /// batches sync data only. Zeros past the records are free space to recovery.
+    private func writeZerosAhead() throws(StorageError) {
+        let last = segments.count - 1
+        let end = segments[last].endOffset
+        guard options.preallocate, zeroedEnd < end + UInt64(Self.zeroChunk.count / 2) else { return }
+        let from = max(zeroedEnd, end)
+        let upTo = min(UInt64(options.segmentBytes), from + UInt64(Self.zeroChunk.count))
+        guard upTo > from else { return }
+        try FileIO.pwriteAll(activeFD, Array(Self.zeroChunk[..<Int(upTo - from)]), at: from, path: segments[last].path)
+        zeroedEnd = upTo
     }
 
     /// Closes the active segment for writing (it is synced and closed at the next `sync()`) and starts the next.
@@ -473,6 +502,7 @@ public final class LogEngine {
         let fd = try FileIO.open(path, O_RDWR | O_CREAT | O_TRUNC)
         do {
             try FileIO.pwriteAll(fd, SegmentHeader(sequence: sequence, firstIndex: firstIndex).encoded(), at: 0, path: path)
+            preallocate(fd)
         } catch {
             Glibc.close(fd)
             throw error
@@ -485,6 +515,7 @@ public final class LogEngine {
         activeDirty = true
         activeNeedsFullSync = true
         directoryDirty = true
+        zeroedEnd = 0
     }
 
     /// Removes every entry from `index` on: later segment files are deleted (newest first, so a
@@ -511,6 +542,8 @@ public final class LogEngine {
             return false
         }
         guard ftruncate(activeFD, off_t(cut)) == 0 else { throw .system("ftruncate \(segment.path)") }
+        preallocate(activeFD)
+        zeroedEnd = 0
         segment.count = index - segment.firstIndex
         segment.endOffset = cut
         segment.checkpoints.removeLast(
@@ -528,6 +561,14 @@ public final class LogEngine {
         }
         lastIndex = index - 1
         lastTerm = try term(at: lastIndex)
+    }
+
+    /// Allocates the segment file open on `fd` up to `segmentBytes` when `options.preallocate` says so
+    /// (its size changes at the next full sync). A failure (no space, no support) only leaves the file
+    /// to grow as it is appended to.
+    func preallocate(_ fd: Int32) {
+        guard options.preallocate else { return }
+        _ = posix_fallocate(fd, 0, off_t(options.segmentBytes))
     }
 
     /// Deletes the file of `segments[position]` and forgets it (any descriptor on it is closed).

@@ -70,57 +70,91 @@ public enum StorageClientError: Error, Equatable, CustomStringConvertible, Senda
 public final class StorageTicket: @unchecked Sendable {
     /// The request's id.
     public let id: UInt64
+    private let client: StorageClient
     private let condition = NSCondition()
     private var outcome: Result<StorageReply, StorageClientError>?
 
-    init(id: UInt64) { self.id = id }
+    init(id: UInt64, client: StorageClient) {
+        self.id = id
+        self.client = client
+    }
 
     func complete(_ result: Result<StorageReply, StorageClientError>) {
         condition.lock()
         if outcome == nil { outcome = result }
-        condition.broadcast()
         condition.unlock()
+        // Signalled after unlocking, so that the woken waiter does not block at once on the lock.
+        condition.signal()
     }
 
-    /// Whether the reply (or a failure) has arrived.
-    public var isComplete: Bool {
+    var result: Result<StorageReply, StorageClientError>? {
         condition.lock()
         defer { condition.unlock() }
-        return outcome != nil
+        return outcome
+    }
+
+    /// Sleeps until the outcome arrives or `deadline` passes; false on timeout.
+    func sleep(until deadline: Date) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while outcome == nil {
+            if !condition.wait(until: deadline) { return outcome != nil }
+        }
+        return true
+    }
+
+    /// Whether the reply (or a failure) has arrived; reads what the socket already holds when
+    /// nobody is reading it.
+    public var isComplete: Bool {
+        if result == nil { client.pump() }
+        return result != nil
     }
 
     /// The reply (whatever its status), waiting up to `timeout` seconds.
     public func wait(timeout: Double = 30) throws(StorageClientError) -> StorageReply {
-        let deadline = Date().addingTimeInterval(timeout)
-        condition.lock()
-        while outcome == nil {
-            if !condition.wait(until: deadline) { break }
+        guard let result = client.await(self, deadline: Date().addingTimeInterval(timeout)) else {
+            throw .timedOut("no reply to request \(id) within \(timeout) s")
         }
-        let result = outcome
-        condition.unlock()
-        guard let result else { throw .timedOut("no reply to request \(id) within \(timeout) s") }
         return try result.get()
     }
 }
 
 /// Consensus's side of one storage connection, for tests and benchmarks: requests are pipelined
-/// (many in flight from many threads), replies matched by id on a reader thread.
+/// (many in flight from many threads), replies matched by id.
+///
+/// One thread at a time holds the reader role: it reads replies and completes their tickets. A
+/// caller that waits while nobody reads takes the role itself and keeps it until its own reply is
+/// there, so a single writer sends and receives on its own thread, with no hand-off between threads
+/// per request. When it leaves other replies outstanding, a reader thread takes the role over and
+/// keeps it while requests are outstanding: with many writers, they only sleep until it completes
+/// their tickets. `isComplete`, `isOpen` and a send that finds the socket full read what is already
+/// there when nobody holds the role, so that replies never pile up unread.
 public final class StorageClient: @unchecked Sendable {
     private let fd: Int32
-    private let lock = NSLock()
+    /// Guards the fields below it; the reader thread sleeps on it.
+    private let state = NSCondition()
     private let sendLock = NSLock()
     private var nextID: UInt64 = 1
     private var pending: [UInt64: StorageTicket] = [:]
     private var closed = false
+    private var readerActive = false
+    /// The reader thread is asked to take the role over.
+    private var readerThreadWanted = false
     private let done = DispatchSemaphore(value: 0)
+    /// Used only by the holder of the reader role.
+    private var decoder = FrameDecoder(maxPayload: Frame.localMaxPayload)
+    private var buffer = [UInt8](repeating: 0, count: 1 << 20)
 
     init(fd: Int32) {
         self.fd = fd
-        Thread.detachNewThread { [self] in readLoop() }
+        Thread.detachNewThread { [self] in readerThread() }
     }
 
     /// Whether the connection is still open.
-    public var isOpen: Bool { lock.withLock { !closed } }
+    public var isOpen: Bool {
+        pump()
+        return state.withLock { !closed }
+    }
 
     /// Sends a request built by `make` under the send lock (so operations built from shared state,
     /// such as the next index, reach storage in the order they were built).
@@ -136,9 +170,9 @@ public final class StorageClient: @unchecked Sendable {
             var tickets: [StorageTicket] = []
             for _ in 0..<count {
                 let operation = try make()
-                let ticket: StorageTicket? = lock.withLock {
+                let ticket: StorageTicket? = state.withLock {
                     guard !closed else { return nil }
-                    let ticket = StorageTicket(id: nextID)
+                    let ticket = StorageTicket(id: nextID, client: self)
                     nextID += 1
                     pending[ticket.id] = ticket
                     return ticket
@@ -147,7 +181,7 @@ public final class StorageClient: @unchecked Sendable {
                 bytes += Frame(type: StorageFrameType.request, payload: StorageRequest(id: ticket.id, operation: operation).encoded()).encoded()
                 tickets.append(ticket)
             }
-            if !StorageEndpoint.sendAll(fd, bytes) {
+            if !send(bytes) {
                 shutdown(fd, Int32(SHUT_RDWR))
             }
             return tickets
@@ -161,7 +195,7 @@ public final class StorageClient: @unchecked Sendable {
 
     /// Sends raw bytes (for tests of malformed input).
     public func sendRaw(_ bytes: [UInt8]) {
-        sendLock.withLock { _ = StorageEndpoint.sendAll(fd, bytes) }
+        sendLock.withLock { _ = send(bytes) }
     }
 
     /// Sends `operation` and returns its successful result.
@@ -211,34 +245,169 @@ public final class StorageClient: @unchecked Sendable {
     /// Closes the connection; pending requests fail with `connectionClosed`.
     public func close() {
         shutdown(fd, Int32(SHUT_RDWR))
+        state.lock()
+        closed = true
+        state.broadcast()
+        // A reader sees the shutdown at once; the descriptor must outlive its last call.
+        while readerActive { state.wait() }
+        let orphans = Array(pending.values)
+        pending.removeAll()
+        state.unlock()
         done.wait()
+        for ticket in orphans { ticket.complete(.failure(.connectionClosed)) }
         Glibc.close(fd)
     }
 
-    private func readLoop() {
-        var decoder = FrameDecoder(maxPayload: Frame.localMaxPayload)
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        reading: while true {
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            decoder.feed(buffer[0..<n])
-            do {
-                while let frame = try decoder.next() {
-                    guard frame.type == StorageFrameType.reply, let reply = try? StorageReply.decode(frame.payload) else { continue }
-                    let ticket = lock.withLock { pending.removeValue(forKey: reply.id) }
-                    ticket?.complete(.success(reply))
-                }
-            } catch {
-                break reading
+    // MARK: - The reader role
+
+    /// How long a holder of the reader role reads.
+    private enum Reading {
+        /// Until this ticket is complete, or (false then) the deadline passes.
+        case until(StorageTicket, Date)
+        /// Until the socket holds nothing more.
+        case available
+        /// While requests are outstanding.
+        case whilePending
+    }
+
+    /// Takes the reader role if nobody holds it.
+    private func claimReader() -> Bool {
+        state.withLock {
+            guard !closed && !readerActive else { return false }
+            readerActive = true
+            return true
+        }
+    }
+
+    /// Gives the reader role up; the reader thread takes it over when requests are outstanding.
+    private func releaseReader() {
+        state.withLock {
+            readerActive = false
+            if closed || !pending.isEmpty {
+                readerThreadWanted = true
+                state.broadcast()
             }
         }
-        let orphans: [StorageTicket] = lock.withLock {
+    }
+
+    /// Waits for `ticket`'s outcome until `deadline`, reading the socket whenever nobody else does;
+    /// nil on timeout.
+    func await(_ ticket: StorageTicket, deadline: Date) -> Result<StorageReply, StorageClientError>? {
+        while true {
+            if let result = ticket.result { return result }
+            if claimReader() {
+                let inTime = read(.until(ticket, deadline))
+                releaseReader()
+                if !inTime { return ticket.result }
+                continue
+            }
+            // Whoever holds the role reads this reply too, or hands the role to the reader thread.
+            if !ticket.sleep(until: deadline) { return nil }
+        }
+    }
+
+    /// Reads what the socket already holds, unless someone else holds the reader role; false then.
+    @discardableResult
+    func pump() -> Bool {
+        guard claimReader() else { return false }
+        _ = read(.available)
+        releaseReader()
+        return true
+    }
+
+    private func readerThread() {
+        while true {
+            state.lock()
+            while !closed && !(readerThreadWanted && !readerActive) { state.wait() }
+            readerThreadWanted = false
+            let stop = closed
+            if !stop { readerActive = true }
+            state.unlock()
+            if stop { break }
+            _ = read(.whilePending)
+            releaseReader()
+        }
+        done.signal()
+    }
+
+    /// As the holder of the reader role: reads replies and completes their tickets as `reading`
+    /// says, or until the connection ends. False when a deadline passed first.
+    private func read(_ reading: Reading) -> Bool {
+        while true {
+            switch reading {
+            case .until(let ticket, _): if ticket.result != nil { return true }
+            case .whilePending: if state.withLock({ pending.isEmpty }) { return true }
+            case .available: break
+            }
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if n > 0 {
+                guard deliver(count: n) else { break }
+                continue
+            }
+            if n < 0 && errno == EINTR { continue }
+            guard n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) else { break }
+            var timeout: Int32 = -1
+            switch reading {
+            case .until(_, let deadline):
+                let left = deadline.timeIntervalSinceNow
+                guard left > 0 else { return false }
+                timeout = Int32(min(left, 1) * 1000) + 1
+            case .available: return true
+            case .whilePending: break
+            }
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            _ = poll(&poller, 1, timeout)
+        }
+        // The connection ended or sent garbage: every pending request fails.
+        let orphans: [StorageTicket] = state.withLock {
             closed = true
             defer { pending.removeAll() }
             return Array(pending.values)
         }
-        for ticket in orphans { ticket.complete(.failure(.connectionClosed)) }
-        done.signal()
+        for orphan in orphans { orphan.complete(.failure(.connectionClosed)) }
+        return true
+    }
+
+    /// Decodes the first `count` bytes of the buffer and completes the tickets of whole replies;
+    /// false when the stream is not valid framing.
+    private func deliver(count: Int) -> Bool {
+        decoder.feed(buffer[0..<count])
+        var replies: [StorageReply] = []
+        do {
+            while let frame = try decoder.next() {
+                guard frame.type == StorageFrameType.reply, let reply = try? StorageReply.decode(frame.payload) else { continue }
+                replies.append(reply)
+            }
+        } catch {
+            return false
+        }
+        let tickets = state.withLock { replies.map { pending.removeValue(forKey: $0.id) } }
+        for (ticket, reply) in zip(tickets, replies) { ticket?.complete(.success(reply)) }
+        return true
+    }
+
+    /// Writes all of `bytes` without raising SIGPIPE, reading replies meanwhile whenever the socket
+    /// is full and nobody reads (so that neither side waits on the other); false when the peer is gone.
+    private func send(_ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { raw in
+                Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            }
+            if n >= 0 {
+                offset += n
+                continue
+            }
+            if errno == EINTR { continue }
+            guard errno == EAGAIN || errno == EWOULDBLOCK else { return false }
+            var poller = pollfd(fd: fd, events: Int16(POLLOUT | POLLIN), revents: 0)
+            _ = poll(&poller, 1, 100)
+            // When someone else holds the reader role, only wait to be able to write.
+            if poller.revents & Int16(POLLIN) != 0 && !pump() {
+                poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&poller, 1, 100)
+            }
+        }
+        return true
     }
 }

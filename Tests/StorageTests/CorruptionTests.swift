@@ -3,11 +3,18 @@ import Testing
 @testable import PGRaftStorage
 
 /// Damage that recovery must refuse (naming file and offset, deleting nothing) or repair (a torn tail).
+///
+/// The logs here are written without preallocation, so that each file ends at its last record and
+/// damage can be placed exactly; the preallocated layout has its own tests at the end.
 @Suite struct CorruptionTests {
+    func openCompact(_ dir: TemporaryDirectory) throws(StorageError) -> LogEngine {
+        try openEngine(dir, segmentBytes: 2048, stride: 4, preallocate: false)
+    }
+
     /// A log of 300 entries over several 2 KiB segments, every entry committed.
     func makeLog(commit: UInt64 = 300) throws -> TemporaryDirectory {
         let dir = TemporaryDirectory("corrupt")
-        let engine = try openEngine(dir, segmentBytes: 2048, stride: 4)
+        let engine = try openCompact(dir)
         try engine.append(entries(1...300))
         try engine.saveHardState(HardState(term: 1, vote: 1, commit: commit))
         try engine.sync()
@@ -30,7 +37,7 @@ import Testing
     func expectRefused(_ dir: TemporaryDirectory, file: String, offset: UInt64? = nil, reasonContains: String) {
         let before = dir.fingerprint()
         do throws(StorageError) {
-            _ = try openEngine(dir, segmentBytes: 2048, stride: 4)
+            _ = try openCompact(dir)
             Issue.record("recovery accepted a damaged directory")
         } catch {
             guard case .corrupt(let badFile, let badOffset, let reason) = error else {
@@ -118,7 +125,7 @@ import Testing
         var record: [UInt8] = []
         RecordCodec.encode(entry(301), into: &record)
         dir.write(name, bytes + record.prefix(record.count - 3))
-        let engine = try openEngine(dir, segmentBytes: 2048, stride: 4)
+        let engine = try openCompact(dir)
         #expect(engine.recovery.truncatedTail == LogEngine.TornTail(file: dir.path + "/" + name, offset: UInt64(bytes.count), bytes: UInt64(record.count - 3)))
         #expect(engine.lastIndex == 300)
         #expect(dir.bytes(name) == bytes)
@@ -135,7 +142,7 @@ import Testing
         var damaged = bytes
         damaged[damaged.count - 1] ^= 0xFF
         dir.write(name, damaged)
-        let engine = try openEngine(dir, segmentBytes: 2048, stride: 4)
+        let engine = try openCompact(dir)
         #expect(engine.recovery.truncatedTail?.offset == UInt64(last))
         #expect(engine.lastIndex == 299)
     }
@@ -149,14 +156,74 @@ import Testing
         expectRefused(dir, file: "hardstate", offset: 32, reasonContains: "acknowledged entries are missing")
     }
 
-    @Test func zeroFilledTailIsATornTail() throws {
+    @Test func zeroFilledTailIsFreeSpaceTheLogGoesOnIn() throws {
         let dir = try makeLog()
         let name = dir.segmentFiles.last!
         let bytes = dir.bytes(name)
         dir.write(name, bytes + [UInt8](repeating: 0, count: 700))
-        let engine = try openEngine(dir, segmentBytes: 2048, stride: 4)
-        #expect(engine.recovery.truncatedTail?.offset == UInt64(bytes.count))
+        let engine = try openCompact(dir)
+        #expect(engine.recovery.truncatedTail == nil)
         #expect(engine.lastIndex == 300)
+        try engine.append([entry(301)])
+        try engine.sync()
+        engine.close()
+        #expect(try openCompact(dir).entries(from: 295, to: 302) == entries(295...301))
+    }
+
+    // MARK: - Preallocated segments
+
+    /// A log of 300 entries over preallocated 4 KiB segments, the last one partly used.
+    func makePreallocatedLog() throws -> TemporaryDirectory {
+        let dir = TemporaryDirectory("prealloc")
+        let engine = try openEngine(dir, segmentBytes: 4096, stride: 4)
+        try engine.append(entries(1...300))
+        try engine.sync()
+        engine.close()
+        return dir
+    }
+
+    @Test func preallocatedSegmentsRecoverAndTheLogGoesOnWhereTheRecordsEnd() throws {
+        let dir = try makePreallocatedLog()
+        let name = dir.segmentFiles.last!
+        #expect(dir.bytes(name).count == 4096)
+        #expect(dir.bytes(name).last == 0)
+        let engine = try openEngine(dir, segmentBytes: 4096, stride: 4)
+        #expect(engine.recovery.truncatedTail == nil)
+        #expect(engine.lastIndex == 300)
+        try engine.append([entry(301), entry(302)])
+        try engine.sync()
+        engine.close()
+        #expect(try openEngine(dir, segmentBytes: 4096, stride: 4).entries(from: 1, to: 303) == entries(1...302))
+    }
+
+    @Test func tornRecordBeforeThePreallocatedZerosIsATornTail() throws {
+        let dir = try makePreallocatedLog()
+        let name = dir.segmentFiles.last!
+        let bytes = dir.bytes(name)
+        let end = recordOffsets(bytes).last.map { at -> Int in
+            guard case .record(_, let size) = RecordCodec.decode(bytes, at: at) else { return at }
+            return at + size
+        }!
+        var record: [UInt8] = []
+        RecordCodec.encode(entry(301), into: &record)
+        try #require(end + record.count <= bytes.count, "the last segment has room for another record")
+        var damaged = bytes
+        damaged.replaceSubrange(end..<(end + record.count - 3), with: record.prefix(record.count - 3))
+        dir.write(name, damaged)
+        let engine = try openEngine(dir, segmentBytes: 4096, stride: 4)
+        #expect(engine.recovery.truncatedTail?.offset == UInt64(end))
+        #expect(engine.lastIndex == 300)
+        #expect(dir.bytes(name) == bytes, "cut, and allocated again")
+    }
+
+    @Test func preallocatedSegmentWhoseHeaderNeverReachedTheDiskIsRemoved() throws {
+        let dir = try makePreallocatedLog()
+        let names = dir.segmentFiles
+        let next = Segment.fileName(sequence: Segment.sequence(fromFileName: names.last!)! + 1)
+        dir.write(next, [UInt8](repeating: 0, count: 4096))
+        let engine = try openEngine(dir, segmentBytes: 4096, stride: 4)
+        #expect(engine.lastIndex == 300)
+        #expect(dir.segmentFiles == names)
     }
 
     @Test func newSegmentWhoseHeaderNeverReachedTheDiskIsRemoved() throws {
@@ -164,7 +231,7 @@ import Testing
         let names = dir.segmentFiles
         let next = Segment.fileName(sequence: Segment.sequence(fromFileName: names.last!)! + 1)
         dir.write(next, [UInt8](repeating: 0, count: 12))
-        let engine = try openEngine(dir, segmentBytes: 2048, stride: 4)
+        let engine = try openCompact(dir)
         #expect(engine.lastIndex == 300)
         #expect(dir.segmentFiles == names)
     }

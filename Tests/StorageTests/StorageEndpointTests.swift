@@ -90,6 +90,28 @@ final class IndexAllocator: @unchecked Sendable {
         #expect(stats.syncs < UInt64(writers * perWriter) / 2, "group commit: \(stats.syncs) syncs for \(writers * perWriter) appends")
     }
 
+    @Test func repliesReachTheirTicketsWhoeverReadsThem() throws {
+        let harness = try EndpointHarness()
+        defer { harness.stop() }
+        let client = try harness.server.accept(timeout: 10)
+        defer { client.close() }
+        try client.append(entries(1...200))
+        // Replies far larger than the socket buffer, and nobody waiting: storage blocks sending
+        // them. A request larger than the buffer goes out all the same, since its sender reads
+        // the replies meanwhile.
+        let reads = try client.submitAll(count: 40) { .entries(from: 1, to: 201, maxBytes: .max) }
+        let big = entries(201...400, maxLength: 10_000)
+        #expect(try client.submit(.append(big)).wait(timeout: 30).result == .appended(lastIndex: 400))
+        // Waited for newest first: the replies are all there already, read by the sender.
+        for ticket in reads.reversed() {
+            #expect(try ticket.wait(timeout: 30).result == .entries(entries(1...200)))
+        }
+        // A ticket nobody waits for completes when asked whether it did.
+        let unwaited = try client.submit(.bounds)
+        #expect(waitUntil(timeout: 10) { unwaited.isComplete })
+        #expect(try unwaited.wait(timeout: 0).result == .bounds(firstIndex: 1, lastIndex: 400, lastTerm: 1))
+    }
+
     @Test func everyOperationWorksOverTheSocket() throws {
         let harness = try EndpointHarness(segmentBytes: 4096)
         defer { harness.stop() }

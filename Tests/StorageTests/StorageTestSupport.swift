@@ -64,8 +64,11 @@ let quietLogger: Logger = {
     return logger
 }()
 
-func openEngine(_ dir: TemporaryDirectory, segmentBytes: Int = 64 * 1024 * 1024, stride: Int = 32) throws(StorageError) -> LogEngine {
-    try LogEngine(directory: dir.path, options: .init(segmentBytes: segmentBytes, indexStride: stride), logger: quietLogger)
+func openEngine(_ dir: TemporaryDirectory, segmentBytes: Int = 64 * 1024 * 1024, stride: Int = 32, preallocate: Bool = true)
+    throws(StorageError) -> LogEngine
+{
+    try LogEngine(
+        directory: dir.path, options: .init(segmentBytes: segmentBytes, indexStride: stride, preallocate: preallocate), logger: quietLogger)
 }
 
 /// Polls `condition` until it holds or `timeout` seconds pass.
