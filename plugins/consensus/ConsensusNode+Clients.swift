@@ -129,16 +129,16 @@ extension ConsensusNode {
             for read in batch { refuse(error, read.respond) }
             return
         }
-        readRounds[round] = batch
+        readRounds[round] = ReadRound(reads: batch, askedMs: Self.nowMs())
     }
 
     /// Read points arrived: each read waits until the state machine has applied its point.
     func answerReadStates(_ states: [ReadState]) {
         for state in states {
             guard state.context.count == 16, state.context.loadU64(at: 0) == settings.nodeId,
-                let batch = readRounds.removeValue(forKey: state.context.loadU64(at: 8))
+                let round = readRounds.removeValue(forKey: state.context.loadU64(at: 8))
             else { continue }
-            for read in batch { readsAwaitingApply.append((state.index, read)) }
+            for read in round.reads { readsAwaitingApply.append((state.index, read)) }
         }
         serveAppliedReads()
     }
@@ -161,8 +161,8 @@ extension ConsensusNode {
 
     /// Fails every read still waiting for its read point (leadership changed: none will come).
     func failReadRounds(_ message: String) {
-        for batch in readRounds.values {
-            for read in batch { read.respond(.unavailable, .message(message)) }
+        for round in readRounds.values {
+            for read in round.reads { read.respond(.unavailable, .message(message)) }
         }
         readRounds.removeAll()
     }
@@ -181,9 +181,15 @@ extension ConsensusNode {
             proposals[sequence] = nil
             proposal.respond(.timedOut, .message("not applied within \(settings.requestTimeoutMs) ms; the write may still commit (outcome unknown)"))
         }
-        for (round, batch) in readRounds where batch.contains(where: { $0.deadlineMs <= now }) {
-            readRounds[round] = nil
-            for read in batch { read.respond(.timedOut, .message("no read point within \(settings.requestTimeoutMs) ms; retry")) }
+        for (id, round) in readRounds where round.reads.contains(where: { $0.deadlineMs <= now }) {
+            readRounds[id] = nil
+            for read in round.reads { read.respond(.timedOut, .message("no read point within \(settings.requestTimeoutMs) ms; retry")) }
+        }
+        // A round unanswered for an election timeout was probably lost (a connection that was
+        // going down): its reads join the next round, and a late answer to the old one is ignored.
+        for (id, round) in readRounds where now - round.askedMs >= Int64(settings.electionTicks) * settings.tickMs {
+            readRounds[id] = nil
+            readBatch.append(contentsOf: round.reads)
         }
         let expired = readsAwaitingApply.filter { $0.read.deadlineMs <= now }
         readsAwaitingApply.removeAll { $0.read.deadlineMs <= now }

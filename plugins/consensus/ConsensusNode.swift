@@ -43,7 +43,7 @@ final class ConsensusNode: @unchecked Sendable {
     var nextSequence: UInt64
     var proposals: [UInt64: PendingProposal] = [:]
     var readBatch: [PendingRead] = []
-    var readRounds: [UInt64: [PendingRead]] = [:]
+    var readRounds: [UInt64: ReadRound] = [:]
     var readsAwaitingApply: [(index: UInt64, read: PendingRead)] = []
     var nextReadRound: UInt64 = 1
     var waiters: [StateWaiter] = []

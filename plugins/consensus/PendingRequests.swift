@@ -21,6 +21,15 @@ struct PendingRead {
     let deadlineMs: Int64
 }
 
+/// Reads waiting together for one read point.
+struct ReadRound {
+    /// The reads.
+    var reads: [PendingRead]
+    /// When the round was asked (monotonic ms); a round unanswered for long is asked again, since
+    /// its request or answer may have been dropped on the way.
+    var askedMs: Int64
+}
+
 /// A status and a result, as a read produces them.
 typealias ClientStatusAndResult = (status: ClientStatus, result: ClientResult)
 
