@@ -11,6 +11,12 @@ public struct RaftConfig: Sendable {
     /// spread is this many ticks (0: `electionTick`, as in etcd). A narrower spread bounds the
     /// failover time more tightly; it must stay wide enough that followers rarely tie.
     public var electionSpreadTick: Int = 0
+    /// When non-zero, a campaign that did not conclude (a split vote, a pre-vote without a majority)
+    /// is retried after a random `campaignRetryTick ..< 2 * campaignRetryTick` ticks instead of a
+    /// whole election timeout, so that two followers that happened to campaign together cost one
+    /// short retry, not a second election timeout. Followers' timeouts (and leader leases) are not
+    /// affected. 0: retry after an election timeout, as etcd does.
+    public var campaignRetryTick: Int = 0
     /// Maximum entries in one append message (`max_log_entries`).
     public var maxEntriesPerMessage: Int = 1024
     /// Maximum payload bytes in one append message (at least one entry is always sent).

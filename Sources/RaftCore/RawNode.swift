@@ -221,7 +221,13 @@ public struct RawNode: Sendable {
 
     // MARK: - Role transitions
 
-    mutating func resetRandomizedElectionTimeout() {
+    /// Draws the next timeout: a follower's, or with `campaigning` (and `campaignRetryTick` set) a
+    /// campaign's retry.
+    mutating func resetRandomizedElectionTimeout(campaigning: Bool = false) {
+        if campaigning, config.campaignRetryTick > 0 {
+            randomizedElectionTimeout = config.campaignRetryTick + Int.random(in: 0..<config.campaignRetryTick, using: &random)
+            return
+        }
         let spread = config.electionSpreadTick > 0 ? config.electionSpreadTick : config.electionTick
         randomizedElectionTimeout = config.electionTick + Int.random(in: 0..<spread, using: &random)
     }
@@ -245,6 +251,7 @@ public struct RawNode: Sendable {
     mutating func becomePreCandidate() {
         precondition(!isLeader, "invalid transition leader -> pre-candidate")
         role = .preCandidate(CandidateState())
+        if config.campaignRetryTick > 0 { resetRandomizedElectionTimeout(campaigning: true) }
     }
 
     mutating func becomeCandidate() {
@@ -252,6 +259,7 @@ public struct RawNode: Sendable {
         reset(term: term + 1)
         vote = id
         role = .candidate(CandidateState())
+        if config.campaignRetryTick > 0 { resetRandomizedElectionTimeout(campaigning: true) }
     }
 
     mutating func becomeLeader() {

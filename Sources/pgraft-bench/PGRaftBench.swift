@@ -6,7 +6,7 @@ struct PGRaftBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pgraft-bench",
         abstract: "Measure pgraft: supervisor restarts and memory, the Raft core, the storage log, the key-value API against etcd.",
-        subcommands: [SupervisorBench.self, RaftBench.self, StorageBench.self, KVBench.self, SegmentWorker.self])
+        subcommands: [SupervisorBench.self, RaftBench.self, StorageBench.self, KVBench.self, FailoverBench.self, SegmentWorker.self])
 }
 
 /// Percentile of sorted values (nearest rank).

@@ -81,6 +81,51 @@ struct ElectionTests {
         #expect(c[c.leaders()[0]].term > 2)
     }
 
+    @Test("a campaign that does not conclude is retried after campaignRetryTick, a follower still waits a whole timeout")
+    func campaignRetryIsShortAndFollowersKeepTheirTimeout() {
+        var c = TestCluster(voters: [1, 2, 3]) {
+            $0.electionTick = 100
+            $0.campaignRetryTick = 25
+        }
+        // Nobody answers node 1: its pre-vote cannot conclude.
+        c.down = [2, 3]
+        var ticks = 0
+        while c[1].role.kind == .follower && ticks < 300 {
+            c.tick(1)
+            ticks += 1
+        }
+        #expect(ticks >= 100 && ticks < 200, "a follower campaigns after a whole election timeout, not \(ticks) ticks")
+        #expect(c[1].role.kind == .preCandidate)
+        #expect(c[1].randomizedElectionTimeout >= 25 && c[1].randomizedElectionTimeout < 50)
+        // Pre-vote answers arrive and say no (a leader is alive elsewhere): back to follower, whose
+        // next timeout is a whole election timeout again.
+        c[1].becomeFollower(term: c[1].term, leader: nil)
+        #expect(c[1].randomizedElectionTimeout >= 100 && c[1].randomizedElectionTimeout < 200)
+    }
+
+    @Test("§3.4 two followers that tie retry soon and one wins within two election timeouts")
+    func tiedFollowersResolveWithinTwoTimeouts() {
+        var c = TestCluster(voters: [1, 2, 3]) {
+            $0.electionTick = 100
+            $0.campaignRetryTick = 25
+            $0.preVote = false
+        }
+        // Node 3 (the leader) is gone; 1 and 2 campaign in the same instant and split the vote.
+        c.down = [3]
+        c[1].campaign()
+        c[2].campaign()
+        c.stabilize()
+        #expect(c.leaders().isEmpty)
+        var ticks = 0
+        while c.leaders().isEmpty && ticks < 200 {
+            c.tick(1)
+            c.tick(2)
+            c.stabilize()
+            ticks += 1
+        }
+        #expect(c.leaders().count == 1 && ticks < 100, "a leader after \(ticks) ticks of retry")
+    }
+
     @Test("§3.6.1 a voter refuses a candidate whose log is less up to date")
     func voteRefusedToStaleLog() {
         var c = TestCluster(voters: [1, 2, 3]) {

@@ -58,6 +58,9 @@ struct ConsensusSettings: Sendable {
         // Timeouts in [election_timeout, 1.5 × election_timeout): a dead leader is replaced within two
         // election timeouts, and with 10 ms ticks two followers still rarely tie.
         c.electionSpreadTick = max(1, electionTicks / 2)
+        // Two followers that campaign together retry after a quarter to a half of the election
+        // timeout, so even a split vote stays within two election timeouts of the leader's loss.
+        c.campaignRetryTick = max(1, electionTicks / 4)
         c.maxEntriesPerMessage = maxLogEntries
         c.preVote = true
         c.checkQuorum = true
