@@ -218,14 +218,15 @@ extension RawNode {
     }
 
     mutating func handleReadIndexRequest(context: [UInt8], from: NodeID) {
+        // Until an entry of this term commits, the leader's commit index may be stale (§6.4):
+        // also for a sole voter, whose commit index after a restart is only what it last saved.
+        guard log.term(log.committed) == term else {
+            leader.readsAwaitingCommit.append((context, from))
+            return
+        }
         // A sole voter is its own quorum.
         if confState.voters == [id] && !confState.isJoint {
             answerRead(index: log.committed, context: context, to: from)
-            return
-        }
-        // Until an entry of this term commits, the leader's commit index may be stale (§6.4).
-        guard log.term(log.committed) == term else {
-            leader.readsAwaitingCommit.append((context, from))
             return
         }
         let committed = log.committed
