@@ -46,6 +46,16 @@ extension RawNode {
         return rd
     }
 
+    /// Takes the messages that promise nothing durable (heartbeats and their answers, pre-votes,
+    /// refusals, read-index traffic, forwarded proposals), so that they can leave while a batch from
+    /// ``ready()`` is being persisted: a slow disk must not silence a leader's heartbeats. Messages
+    /// that acknowledge durable state stay for the next ``ready()``, and the leader's appends are
+    /// still gathered there, so proposals made meanwhile travel together.
+    public mutating func takeMessages() -> [Message] {
+        defer { msgs = [] }
+        return msgs
+    }
+
     /// Acknowledges a batch from ``ready()``: its hard state, entries and snapshot are durable,
     /// its messages were sent and its committed entries applied. Membership changes among
     /// those entries take effect now.
@@ -66,7 +76,8 @@ extension RawNode {
         }
 
         if let last = rd.committedEntries.last {
-            for e in rd.committedEntries where e.kind == .confChange && e.index > log.applied {
+            // A snapshot restored since `ready()` already holds the membership up to its index.
+            for e in rd.committedEntries where e.kind == .confChange && e.index > log.applied && e.index > log.snapshotIndex {
                 if let cc = ConfChange.decode(e.data) { applyConfChange(cc) }
             }
             log.applied = max(log.applied, last.index)

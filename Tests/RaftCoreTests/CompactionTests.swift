@@ -49,6 +49,27 @@ struct CompactionTests {
         #expect(c[3].log.committed == c[1].log.committed)
     }
 
+    @Test("§5.3 a snapshot restored between ready() and advance() keeps its membership")
+    func snapshotBetweenReadyAndAdvance() {
+        // A follower of {1, 2, 3} learns that "add learner 4" (index 2) is committed.
+        var node = RawNode(config: RaftConfig(id: 2), state: .bootstrap(voters: [1, 2, 3]))
+        var append = Message(kind: .append, from: 1, to: 2, term: 2)
+        append.index = 1
+        append.logTerm = 1
+        append.commit = 2
+        append.entries = [Entry(term: 2, index: 2, kind: .confChange, data: ConfChange([.init(.addLearner, 4)]).encode())]
+        node.step(append)
+        let rd = node.ready()
+        #expect(rd.committedEntries.map(\.index) == [2])
+        // While that batch is being persisted, the leader's snapshot arrives: by index 9, node 4 is a voter.
+        var snapshot = Message(kind: .snapshot, from: 1, to: 2, term: 2)
+        snapshot.snapshot = Snapshot(metadata: .init(index: 9, term: 2, confState: ConfState(voters: [1, 2, 3, 4])), data: [])
+        node.step(snapshot)
+        node.advance(rd)
+        // The old "add learner 4" must not be applied on top of the newer membership.
+        #expect(node.confState == ConfState(voters: [1, 2, 3, 4]))
+    }
+
     @Test("§5.3 a lost snapshot is retried")
     func lostSnapshotRetried() throws {
         var c = TestCluster(voters: [1, 2, 3])
