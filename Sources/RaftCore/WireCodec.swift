@@ -58,7 +58,37 @@ extension Message {
             guard let s = Snapshot.read(from: &r) else { return nil }
             m.snapshot = s
         }
-        return r.isAtEnd ? m : nil
+        return r.isAtEnd && m.isWellFormed ? m : nil
+    }
+
+    /// The largest term a message may carry: far beyond any real cluster's life, and far enough
+    /// below `UInt64.max` that a node adopting it can still count up.
+    public static let maxTerm: UInt64 = 1 << 62
+
+    /// Whether the fields are consistent with each other, as the core assumes of every message it
+    /// steps: a peer sending anything else (a bug, or bytes crafted by whoever can reach the port)
+    /// is dropped rather than allowed to break the core's invariants.
+    var isWellFormed: Bool {
+        guard from != 0, term < Self.maxTerm, logTerm < Self.maxTerm else { return false }
+        switch kind {
+        case .append:
+            // Entries follow `index` one by one, with terms that never go down and never pass the message's.
+            var expected = index
+            var previousTerm: UInt64 = 0
+            for e in entries {
+                guard expected < UInt64.max, e.index == expected + 1, e.term >= previousTerm, e.term <= term else { return false }
+                expected = e.index
+                previousTerm = e.term
+            }
+            return true
+        case .snapshot:
+            guard let s = snapshot else { return false }
+            return s.metadata.term < Self.maxTerm && s.metadata.term <= term
+        case .propose:
+            return !entries.isEmpty
+        default:
+            return entries.isEmpty
+        }
     }
 }
 

@@ -29,8 +29,10 @@ struct WireCodecTests {
             #expect(Message.decode(message.encode()) == message)
         }
         for kind in Message.Kind.allCases {
-            let message = Message(kind: kind, from: 5, to: 6, term: 1)
-            #expect(Message.decode(message.encode()) == message)
+            var message = Message(kind: kind, from: 5, to: 6, term: 1)
+            if kind == .propose { message.entries = [Entry(term: 0, index: 0, data: [1])] }
+            if kind == .snapshot { message.snapshot = Snapshot(metadata: .init(index: 3, term: 1, confState: ConfState(voters: [5, 6])), data: []) }
+            #expect(Message.decode(message.encode()) == message, "\(kind)")
         }
     }
 
@@ -57,6 +59,26 @@ struct WireCodecTests {
             flipped[position] ^= 0xFF
             _ = Message.decode(flipped)
         }
+    }
+
+    @Test func inconsistentMessagesAreDroppedAtDecoding() {
+        var gap = Message(kind: .append, from: 1, to: 2, term: 5)
+        gap.index = 10
+        gap.entries = [Entry(term: 5, index: 11), Entry(term: 5, index: 13)]
+        #expect(Message.decode(gap.encode()) == nil, "entries must follow index one by one")
+        var behind = Message(kind: .append, from: 1, to: 2, term: 5)
+        behind.index = 10
+        behind.entries = [Entry(term: 5, index: 4)]
+        #expect(Message.decode(behind.encode()) == nil)
+        var future = Message(kind: .append, from: 1, to: 2, term: 5)
+        future.index = 10
+        future.entries = [Entry(term: 6, index: 11)]
+        #expect(Message.decode(future.encode()) == nil, "an entry's term cannot pass the leader's")
+        #expect(Message.decode(Message(kind: .heartbeat, from: 1, to: 2, term: .max).encode()) == nil, "a term near overflow")
+        #expect(Message.decode(Message(kind: .heartbeat, from: 0, to: 2, term: 1).encode()) == nil, "node 0 is nobody")
+        var stray = Message(kind: .heartbeat, from: 1, to: 2, term: 1)
+        stray.entries = [Entry(term: 1, index: 1)]
+        #expect(Message.decode(stray.encode()) == nil, "only appends and proposals carry entries")
     }
 
     @Test func membershipsRoundTripAndMalformedOnesAreRefused() {
