@@ -132,7 +132,9 @@ extension ConsensusNode {
     func promoteCaughtUpLearners() {
         guard let core, core.isLeader, let progress = core.progress, !core.confState.isJoint else { return }
         for learner in core.confState.learners {
-            guard let pr = progress[learner], pr.match > 0, pr.match >= core.log.committed else { continue }
+            // Caught up: within one replication message of the commit index (under a steady write
+            // load a learner is never exactly at it).
+            guard let pr = progress[learner], pr.match > 0, pr.match + UInt64(settings.maxLogEntries) >= core.log.committed else { continue }
             if (try? self.core!.proposeConfChange(ConfChange([.init(.addVoter, learner)]))) != nil {
                 logger.info("promoting learner to voter: it has caught up", metadata: ["node": "\(learner)", "match": "\(pr.match)"])
             }

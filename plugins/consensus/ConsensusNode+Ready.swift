@@ -23,11 +23,15 @@ extension ConsensusNode {
             answerReadStates(rd.readStates)
             var operations: [StorageOperation] = []
             if let snapshot = rd.snapshot { operations.append(.saveSnapshot(Self.stored(snapshot))) }
-            if !rd.entries.isEmpty { operations.append(.append(rd.entries.map(Self.stored))) }
+            // Appends of at most `maxAppendBytes` each (one frame each), all made durable by the batch's one fsync.
+            operations += Self.appendOperations(rd.entries)
             // Only term and vote must be durable before anything leaves (§3.8); a commit index that
             // is lost is learnt again from the leader. So a changed commit alone costs no write: the
             // hard state file is rewritten (two fsyncs and a rename) only when term or vote change.
-            if let hs = rd.hardState, hs.term != savedHardState.term || hs.vote != savedHardState.vote {
+            // Except past a membership change: a node that restarts must know the change committed
+            // (and apply it before it campaigns), or it would count votes in the old membership.
+            let membershipCommitted = rd.committedEntries.contains { $0.kind == .confChange }
+            if let hs = rd.hardState, hs.term != savedHardState.term || hs.vote != savedHardState.vote || membershipCommitted {
                 operations.append(.saveHardState(Self.stored(hs)))
                 savedHardState = hs
             }
@@ -38,6 +42,29 @@ extension ConsensusNode {
                 sendPersist(operations)
             }
         }
+        // While a batch is at storage, what promises nothing durable (heartbeats above all) still leaves.
+        if persisting != nil { send(core!.takeMessages()) }
+    }
+
+    /// The most entry bytes one append request carries.
+    static let maxAppendBytes = 8 << 20
+
+    /// `entries` as append requests of at most `maxAppendBytes` each (at least one entry each).
+    static func appendOperations(_ entries: [Entry]) -> [StorageOperation] {
+        var operations: [StorageOperation] = []
+        var chunk: [LogEntry] = []
+        var bytes = 0
+        for entry in entries {
+            if !chunk.isEmpty && bytes + entry.data.count > maxAppendBytes {
+                operations.append(.append(chunk))
+                chunk = []
+                bytes = 0
+            }
+            chunk.append(stored(entry))
+            bytes += entry.data.count + 32
+        }
+        if !chunk.isEmpty { operations.append(.append(chunk)) }
+        return operations
     }
 
     /// Sends the persisting batch to storage.
@@ -73,7 +100,7 @@ extension ConsensusNode {
         for message in messages {
             measurements.sent(message)
             count(sent: message)
-            if let transport {
+            if let transport, transport.isWritable {
                 let envelope = HubPeerMessage(peer: message.to, message: message.encode())
                 outbox.write(Frame(type: HubFrameType.peerSend, payload: envelope.encoded()), to: transport)
             } else {
@@ -154,12 +181,12 @@ extension ConsensusNode {
     /// encoded on another thread from a copy of the state machine (copy-on-write: cheap to take), so
     /// the loop keeps serving meanwhile.
     private func maybeCompact() {
-        guard !compacting, persisting == nil, let core, storage.isConnected else { return }
+        guard !encodingSnapshot, !compacting, persisting == nil, let core, storage.isConnected else { return }
         let applied = sm.appliedIndex
         guard applied >= core.log.snapshotIndex + settings.snapshotEntries, applied <= core.log.stable,
             let term = core.log.term(applied)
         else { return }
-        compacting = true
+        encodingSnapshot = true
         let image = sm
         let began = DispatchClock.nowNs()
         DispatchQueue.global().async { [self] in
@@ -173,19 +200,16 @@ extension ConsensusNode {
     /// Hands the encoded snapshot to the core and to storage, then compacts storage's log behind it.
     private func storeSnapshot(_ snapshot: StoredSnapshot, began: UInt64) {
         let encodedMs = Double(DispatchClock.nowNs() - began) / 1e6
-        guard core != nil, let conf = ConfState.decode(snapshot.membership) else {
-            compacting = false
-            return
-        }
+        encodingSnapshot = false
+        guard core != nil, let conf = ConfState.decode(snapshot.membership) else { return }
         do {
             try core!.compact(upTo: snapshot.index, confState: conf, data: snapshot.data)
         } catch {
             // A snapshot from the leader was installed meanwhile, say: this one is stale.
             logger.info("snapshot at \(snapshot.index) not used: \(error)")
-            compacting = false
             return
         }
-        let sent = storage.send([.saveSnapshot(snapshot), .compact(upTo: snapshot.index)]) { [self] replies in
+        compacting = storage.send([.saveSnapshot(snapshot), .compact(upTo: snapshot.index)]) { [self] replies in
             compacting = false
             if let failed = replies.first(where: { $0.status != .persisted }) {
                 logger.warning("storage did not compact: \(failed.status) \(failed.result)")
@@ -199,7 +223,6 @@ extension ConsensusNode {
                     ])
             }
         }
-        if !sent { compacting = false }
     }
 
     // MARK: - Conversions to storage's types

@@ -34,8 +34,10 @@ final class ConsensusNode: @unchecked Sendable {
     var savedHardState = RaftCore.HardState()
     /// Whether the state is being loaded from storage.
     var loading = false
-    /// Whether a snapshot and compaction batch is at storage.
+    /// Whether a snapshot and compaction batch is at storage (lost, and so false again, when storage reconnects).
     var compacting = false
+    /// Whether a snapshot image is being encoded off the loop.
+    var encodingSnapshot = false
     /// The transport's connection.
     var transport: Channel?
 
@@ -68,6 +70,8 @@ final class ConsensusNode: @unchecked Sendable {
         self.counters = counters
         // Unique across restarts: a sequence from an earlier life can never match a new proposal.
         self.nextSequence = UInt64(max(1, pgr_wall_ms())) << 20
+        // Likewise for read rounds: a leader may still hold a round of this node's previous life.
+        self.nextReadRound = UInt64(max(1, pgr_wall_ms())) << 20
     }
 
     static func nowMs() -> Int64 { pgr_monotonic_ms() }
@@ -187,6 +191,8 @@ final class ConsensusNode: @unchecked Sendable {
     func disconnected(_ channel: Channel) {
         if storage.detach(channel) {
             logger.warning("storage disconnected; persisting waits until it is back")
+            // Loading starts again from the beginning when storage is back (its replies are lost).
+            if core == nil { loading = false }
         }
         if transport === channel {
             transport = nil

@@ -65,6 +65,8 @@ struct ConsensusSettings: Sendable {
         c.preVote = true
         c.checkQuorum = true
         c.forwardProposals = true
+        // Bounds what a follower can be sent before it acknowledges, hence one storage batch.
+        c.maxInflightBytes = 64 << 20
         return c
     }
 }

@@ -37,7 +37,7 @@ public struct HubPeerMessage: Sendable, Equatable {
     public static func decode(_ payload: [UInt8]) throws(WireDecodeError) -> HubPeerMessage {
         var reader = WireReader(payload)
         let peer = try reader.u64()
-        let message = try reader.blob(limit: Frame.defaultMaxPayload)
+        let message = try reader.blob(limit: PeerChunking.maxMessageBytes)
         try reader.expectEnd()
         return HubPeerMessage(peer: peer, message: message)
     }
