@@ -10,6 +10,7 @@ import PGRaftKit
 final class PeerMembers: @unchecked Sendable {
     private let ownId: UInt64
     private let makeDialer: (Member) -> PeerDialer
+    private let table: PeerTable
     private let loop: EventLoop
     private let logger: Logger
     private let lock = NSLock()
@@ -18,8 +19,12 @@ final class PeerMembers: @unchecked Sendable {
     private var configured: [Member]
 
     /// Members from the configuration; `makeDialer` builds a dialer for one.
-    init(configured: [Member], ownId: UInt64, loop: EventLoop, logger: Logger, makeDialer: @escaping (Member) -> PeerDialer) {
+    init(
+        configured: [Member], ownId: UInt64, table: PeerTable, loop: EventLoop, logger: Logger,
+        makeDialer: @escaping (Member) -> PeerDialer
+    ) {
         self.ownId = ownId
+        self.table = table
         self.configured = configured
         self.loop = loop
         self.logger = logger
@@ -60,7 +65,9 @@ final class PeerMembers: @unchecked Sendable {
     }
 
     private func apply(_ members: [Member]) {
-        lock.withLock { accepted = Set(members.map { UInt64($0.id) }) }
+        let ids = Set(members.map { UInt64($0.id) })
+        lock.withLock { accepted = ids }
+        table.keepOnly(ids)
         let wanted = members.filter { UInt64($0.id) > ownId }
         for (id, entry) in dialers where !wanted.contains(where: { UInt64($0.id) == id && $0.address == entry.address }) {
             logger.info("no longer dialling peer \(id) at \(entry.address)")

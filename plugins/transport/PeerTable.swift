@@ -95,6 +95,16 @@ final class PeerTable: @unchecked Sendable {
         }
     }
 
+    /// Closes the connections of peers that are no longer members (a removed node stops hearing
+    /// from the cluster, and its messages stop reaching it).
+    func keepOnly(_ members: Set<UInt64>) {
+        loop.assertInEventLoop()
+        for (peer, link) in links where !members.contains(peer) {
+            logger.info("closing the connection of peer \(peer): no longer a member")
+            link.channel.close(promise: nil)
+        }
+    }
+
     /// Something arrived from `peer` on `channel`.
     func heard(_ peer: UInt64, channel: Channel) {
         loop.assertInEventLoop()

@@ -21,7 +21,7 @@ enum TransportMain {
             let counters = context.slot.flatMap { slot in context.segment?.counters(at: slot) }
             let table = PeerTable(loop: loop, logger: logger, counters: counters)
             // Each pair of nodes shares one connection: the lower id dials the higher.
-            let members = PeerMembers(configured: config.members, ownId: identity.nodeId, loop: loop, logger: logger) { member in
+            let members = PeerMembers(configured: config.members, ownId: identity.nodeId, table: table, loop: loop, logger: logger) { member in
                 PeerDialer(member: member, identity: identity, table: table, peerTimeoutMs: config.peerTimeout, loop: loop, logger: logger)
             }
             let channel = try await context.listenTCP(
