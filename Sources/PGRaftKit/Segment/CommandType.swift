@@ -5,7 +5,8 @@
 public enum CommandType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     /// INIT: bootstrap a new cluster with this node (`pgraft_init`).
     case initCluster = 1
-    /// ADD_NODE: add a voting member (`pgraft_add_node`, `POST /v1/members`).
+    /// ADD_NODE: add a node, as a learner promoted to voter once it has caught up (`pgraftctl cluster
+    /// add-node`, `POST /v1/members`, `pgraft_add_node`).
     case addNode = 2
     /// REMOVE_NODE: remove a member (`pgraft_remove_node`, `DELETE /v1/members/{id}`).
     case removeNode = 3
