@@ -227,5 +227,50 @@ extension EndToEnd {
             let refused = try HTTP.request(port: cluster.node(survivor).apiPort, method: "PUT", path: "/v1/kv/k", body: "v")
             #expect(refused.status == 503 && refused.body.contains("\"error\""), "\(refused.status) \(refused.body)")
         }
+
+        @Test func nodesRestartedWithoutContactStillKnowTheMembershipChangesThatCommitted() throws {
+            // Stopped transports keep the nodes from talking: the watchdog must not end that early.
+            let (cluster, leader) = try startCluster(supervisor: ["heartbeat_misses": "200"])
+            for id in 4...5 {
+                let node = try cluster.addJoiningNode()
+                try node.start()
+                #expect(node.waitAllRunning(timeout: 60))
+                let reply = try cluster.client(leader).call(.addNode(id: UInt64(id), address: "127.0.0.1:\(node.listenPort)"), timeout: 20)
+                #expect(reply.status == .ok, "add-node \(id): \(reply.result)")
+                #expect(cluster.node(leader).waitUntil(timeout: 30) {
+                    cluster.state(leader)?.members.first { $0.id == UInt64(id) }?.kind == .voter
+                }, "node \(id) was not promoted")
+            }
+            let written = try write(cluster, via: leader, prefix: "k", count: 20)
+            // Every node restarts consensus cut off from the others: what it knows of the membership
+            // is only what it saved. Had it forgotten that 4 and 5 joined, two of the five could
+            // elect a leader in the old three-member membership while three elect another.
+            let transports = (1...5).compactMap { cluster.pid(of: "transport", on: $0) }
+            transports.forEach { kill($0, SIGSTOP) }
+            defer { transports.forEach { kill($0, SIGCONT) } }
+            for id in 1...5 {
+                guard let pid = cluster.pid(of: "consensus", on: id) else { continue }
+                kill(pid, SIGKILL)
+                #expect(cluster.node(id).waitUntil(timeout: 30) {
+                    let now = cluster.node(id).component("consensus")
+                    return now?.state == "RUNNING" && now?.pid != pid
+                })
+            }
+            for id in 1...5 {
+                #expect(cluster.node(id).waitUntil(timeout: 10) {
+                    cluster.state(id)?.members.filter { $0.kind == .voter }.count == 5
+                }, "node \(id) restarted with voters \(cluster.state(id)?.members.map(\.id) ?? [])")
+            }
+            transports.forEach { kill($0, SIGCONT) }
+            guard let newLeader = cluster.waitForLeader(timeout: 20) else {
+                Issue.record("no leader after the transports resumed")
+                return
+            }
+            let commit = cluster.state(newLeader)?.commitIndex ?? 0
+            for id in 1...5 {
+                #expect(cluster.node(id).waitUntil(timeout: 20) { (cluster.state(id)?.appliedIndex ?? 0) >= commit })
+                try expectReadable(written, on: id, cluster)
+            }
+        }
     }
 }
