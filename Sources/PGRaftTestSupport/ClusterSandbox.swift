@@ -104,15 +104,7 @@ public final class ClusterSandbox: @unchecked Sendable {
         if let process = node.process { kill(process.pid, SIGKILL) }
         for pid in pids { kill(pid, SIGKILL) }
         node.process?.waitUntilExit()
-        node.waitUntil(timeout: 10) { pids.allSatisfy { !Self.isAlive($0) } }
-    }
-
-    /// Whether `pid` runs (a zombie does not).
-    static func isAlive(_ pid: Int32) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return false }
-        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first != "Z"
+        node.waitUntil(timeout: 10) { pids.allSatisfy { !ProcessLiveness.isAlive(pid: $0, startTime: 0) } }
     }
 
     /// The pid of `component` on node `id`.

@@ -4,7 +4,7 @@ import Glibc
 
 /// Tells a live segment owner from a dead one. A pid alone can be reused after a `kill -9`, so the
 /// header also records the owner's start time (field 22 of `/proc/<pid>/stat`, clock ticks since boot).
-enum ProcessLiveness {
+public enum ProcessLiveness {
     /// The state letter and start time of `pid` from `/proc/<pid>/stat`, or nil when unreadable.
     static func stat(pid: Int32) -> (state: UInt8, startTime: UInt64)? {
         let fd = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
@@ -35,7 +35,7 @@ enum ProcessLiveness {
 
     /// Whether `pid` is a running (not zombie) process started at `startTime` (0: not recorded, any
     /// start time matches).
-    static func isAlive(pid: Int32, startTime: UInt64) -> Bool {
+    public static func isAlive(pid: Int32, startTime: UInt64) -> Bool {
         guard pid > 0 else { return false }
         if kill(pid, 0) != 0 && errno != EPERM { return false }
         guard let info = stat(pid: pid) else { return true }  // no /proc: trust kill(2)
