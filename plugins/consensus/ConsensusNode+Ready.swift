@@ -139,17 +139,13 @@ extension ConsensusNode {
                 membershipChanged = true
                 continue
             }
-            guard let command = Command.decode(entry.data) else { continue }
-            switch command {
-            case .request(let origin, let sequence, _) where origin == settings.nodeId:
-                if let proposal = proposals.removeValue(forKey: sequence) {
-                    measurements.committed(afterNs: DispatchClock.nowNs() &- proposal.startedNs)
-                    proposal.respond(.ok, Self.clientResult(result, entry))
-                }
-            case .setMemberAddress:
+            if let tag = Command.requestTag(in: entry.data), tag.origin == settings.nodeId,
+                let proposal = proposals.removeValue(forKey: tag.sequence)
+            {
+                measurements.committed(afterNs: DispatchClock.nowNs() &- proposal.startedNs)
+                proposal.respond(.ok, Self.clientResult(result, entry))
+            } else if Command.isMemberAddress(entry.data) {
                 membershipChanged = true
-            default:
-                break
             }
         }
         if membershipChanged {

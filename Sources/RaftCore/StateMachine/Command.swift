@@ -41,7 +41,7 @@ public enum Command: Sendable, Equatable {
             w.write(UInt8(4))
             w.write(d)
         case .setMemberAddress(let n, let a):
-            w.write(UInt8(5))
+            w.write(Self.memberAddressCode)
             w.write(n)
             w.write(a)
         case .noop(let tag):
@@ -53,7 +53,7 @@ public enum Command: Sendable, Equatable {
             w.write(t.timeline)
             w.write(t.lsn)
         case .request(let origin, let sequence, let command):
-            w.write(UInt8(8))
+            w.write(Self.requestCode)
             w.write(origin)
             w.write(sequence)
             w.write(command.encode())
@@ -79,7 +79,7 @@ public enum Command: Sendable, Equatable {
         case 4:
             guard let d = r.readBytes() else { return nil }
             c = .logAppend(data: d)
-        case 5:
+        case Self.memberAddressCode:
             guard let n = r.readUInt64(), let a = r.readString() else { return nil }
             c = .setMemberAddress(node: n, address: a)
         case 6:
@@ -88,7 +88,7 @@ public enum Command: Sendable, Equatable {
         case 7:
             guard let p = r.readUInt64(), let tl = r.readUInt64(), let lsn = r.readUInt64() else { return nil }
             c = .setTopology(PostgresTopology(primary: p, timeline: tl, lsn: lsn))
-        case 8:
+        case Self.requestCode:
             guard let origin = r.readUInt64(), let sequence = r.readUInt64(), let inner = r.readBytes(),
                 let command = Command.decode(inner)
             else { return nil }
@@ -98,5 +98,26 @@ public enum Command: Sendable, Equatable {
             return nil
         }
         return r.isAtEnd ? c : nil
+    }
+}
+
+extension Command {
+    static let memberAddressCode: UInt8 = 5
+    static let requestCode: UInt8 = 8
+
+    /// The proposer and sequence of the `.request` encoded in `bytes`, read from its first bytes
+    /// without decoding (or copying) the command inside; nil for any other command. The node that
+    /// applies an entry uses it to find its own waiting client, while the state machine decodes.
+    public static func requestTag(in bytes: [UInt8]) -> (origin: NodeID, sequence: UInt64)? {
+        guard bytes.first == requestCode else { return nil }
+        var r = ByteReader(bytes)
+        _ = r.readUInt8()
+        guard let origin = r.readUInt64(), let sequence = r.readUInt64() else { return nil }
+        return (origin, sequence)
+    }
+
+    /// Whether `bytes` encode a `.setMemberAddress`.
+    public static func isMemberAddress(_ bytes: [UInt8]) -> Bool {
+        bytes.first == memberAddressCode
     }
 }
