@@ -36,18 +36,8 @@ struct ConsensusSettings: Sendable {
         requestTimeoutMs = Int64(max(5_000, 4 * config.electionTimeout))
         initialClusterState = config.initialClusterState
         configuredMembers = config.members.map { (NodeID($0.id), $0.address) }
-        snapshotEntries = 100_000
-        if let at = arguments.firstIndex(of: "--snapshot-entries") {
-            guard at + 1 < arguments.count, let n = UInt64(arguments[at + 1]), n >= 2 else {
-                throw ArgumentError(description: "--snapshot-entries needs a number of entries of at least 2")
-            }
-            snapshotEntries = n
-        }
-    }
-
-    /// A bad component argument.
-    struct ArgumentError: Error, CustomStringConvertible {
-        let description: String
+        snapshotEntries = UInt64(
+            try ComponentArguments.number("--snapshot-entries", in: arguments, minimum: 2, needs: "a number of entries") ?? 100_000)
     }
 
     /// The Raft core's configuration.

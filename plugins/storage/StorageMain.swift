@@ -59,17 +59,10 @@ struct Unchecked<T>: @unchecked Sendable {
 
 /// The component's own arguments.
 enum StorageArguments {
-    struct Invalid: Error, CustomStringConvertible {
-        let description: String
-    }
-
     static func parse(_ arguments: [String]) throws -> LogEngine.Options {
         var options = LogEngine.Options()
-        if let index = arguments.firstIndex(of: "--segment-bytes") {
-            guard index + 1 < arguments.count, let bytes = Int(arguments[index + 1]), bytes >= 4096 else {
-                throw Invalid(description: "--segment-bytes needs a size in bytes of at least 4096")
-            }
-            options = LogEngine.Options(segmentBytes: bytes, indexStride: options.indexStride)
+        if let bytes = try ComponentArguments.number("--segment-bytes", in: arguments, minimum: 4096, needs: "a size in bytes") {
+            options.segmentBytes = bytes
         }
         return options
     }
