@@ -77,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "pgraft-bench",
             dependencies: [
-                "PGRaftKit", "PGRaftTestSupport", "PGRaftStorage", "RaftSim",
+                "PGRaftKit", "PGRaftTestSupport", "PGRaftStorage", "RaftSim", "PGRaftCLI",
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

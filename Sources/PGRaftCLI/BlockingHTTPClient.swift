@@ -6,7 +6,8 @@ import PGRaftKit
 #endif
 
 /// A small blocking HTTP/1.1 client for `pgraftctl`: one request per connection (`Connection: close`),
-/// over a plain socket, for talking to the node's own API.
+/// over a plain socket, for talking to the node's own API; `open()` gives a keep-alive connection
+/// for load generators (`pgraft-bench kv`).
 public struct BlockingHTTPClient: Sendable {
     /// The host to connect to (a name or an IP literal, no brackets).
     public let host: String
@@ -54,7 +55,7 @@ public struct BlockingHTTPClient: Sendable {
         var head = "\(method) \(target) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
         if let contentType { head += "Content-Type: \(contentType)\r\n" }
         head += "\r\n"
-        try sendAll(fd, Array(head.utf8) + body)
+        try Self.sendAll(fd, Array(head.utf8) + body)
         var received: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
@@ -71,9 +72,22 @@ public struct BlockingHTTPClient: Sendable {
 
     /// Parses a whole response read until the server closed (body delimited by Content-Length or the close).
     static func parse(_ bytes: [UInt8]) throws(Failure) -> Response {
-        let separator: [UInt8] = [13, 10, 13, 10]
-        guard let end = bytes.firstRange(of: separator) else { throw .broken("the answer ended before its headers did") }
-        let lines = String(decoding: bytes[..<end.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
+        guard let end = bytes.firstRange(of: headEnd) else { throw .broken("the answer ended before its headers did") }
+        let (status, headers) = try parseHead(bytes[..<end.lowerBound])
+        var body = Array(bytes[end.upperBound...])
+        if let length = headers["content-length"].flatMap(Int.init) {
+            guard body.count >= length else { throw .broken("the answer's body ended after \(body.count) of \(length) bytes") }
+            body = Array(body.prefix(length))
+        }
+        return Response(status: status, headers: headers, body: body)
+    }
+
+    /// The blank line that ends a response's head.
+    static let headEnd: [UInt8] = [13, 10, 13, 10]
+
+    /// The status and headers (names lower-cased) of a response head, without its blank line.
+    static func parseHead(_ head: ArraySlice<UInt8>) throws(Failure) -> (status: Int, headers: [String: String]) {
+        let lines = String(decoding: head, as: UTF8.self).components(separatedBy: "\r\n")
         let statusParts = lines[0].split(separator: " ", maxSplits: 2)
         guard statusParts.count >= 2, statusParts[0].hasPrefix("HTTP/1."), let status = Int(statusParts[1]) else {
             throw .broken("the answer is not HTTP/1.x: \"\(lines[0].prefix(80))\"")
@@ -83,12 +97,7 @@ public struct BlockingHTTPClient: Sendable {
             guard let colon = line.firstIndex(of: ":") else { continue }
             headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
-        var body = Array(bytes[end.upperBound...])
-        if let length = headers["content-length"].flatMap(Int.init) {
-            guard body.count >= length else { throw .broken("the answer's body ended after \(body.count) of \(length) bytes") }
-            body = Array(body.prefix(length))
-        }
-        return Response(status: status, headers: headers, body: body)
+        return (status, headers)
     }
 
     private func connect() throws(Failure) -> Int32 {
@@ -112,6 +121,8 @@ public struct BlockingHTTPClient: Sendable {
             var limit = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
             _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
             _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+            var one: Int32 = 1
+            _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             if Glibc.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 { return fd }
             lastError = errno
             close(fd)
@@ -119,15 +130,79 @@ public struct BlockingHTTPClient: Sendable {
         throw .unreachable(String(cString: strerror(lastError)))
     }
 
-    private func sendAll(_ fd: Int32, _ bytes: [UInt8]) throws(Failure) {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .broken("sending the request failed: \(String(cString: strerror(errno)))")
+    static func sendAll(_ fd: Int32, _ bytes: [UInt8]) throws(Failure) {
+        guard UnixSocket.sendAll(fd, bytes) else {
+            throw .broken("sending the request failed: \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+extension BlockingHTTPClient {
+    /// Opens a keep-alive connection to the client's server.
+    public func open() throws(Failure) -> Connection {
+        Connection(fd: try connect())
+    }
+
+    /// A keep-alive connection: requests one after another on one socket, each response read by its
+    /// `Content-Length` or its chunked encoding, so the connection stays usable for the next.
+    public final class Connection {
+        private let fd: Int32
+        private var buffer: [UInt8] = []
+
+        init(fd: Int32) {
+            self.fd = fd
+        }
+
+        deinit { close(fd) }
+
+        /// Sends `request` (a whole HTTP/1.1 request, without `Connection: close`) and reads its response.
+        public func roundTrip(_ request: [UInt8]) throws(Failure) -> Response {
+            try BlockingHTTPClient.sendAll(fd, request)
+            let headEnd = try readUntil(BlockingHTTPClient.headEnd)
+            let (status, headers) = try BlockingHTTPClient.parseHead(buffer[..<headEnd])
+            buffer.removeFirst(headEnd + 4)
+            var body: [UInt8] = []
+            if headers["transfer-encoding"]?.lowercased().contains("chunked") == true {
+                while true {
+                    let lineEnd = try readUntil([13, 10])
+                    let sizeText = String(decoding: buffer[..<lineEnd], as: UTF8.self).split(separator: ";").first ?? ""
+                    guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16) else {
+                        throw .broken("bad chunk size \"\(sizeText)\"")
+                    }
+                    buffer.removeFirst(lineEnd + 2)
+                    try fill(size + 2)
+                    body += buffer[..<size]
+                    buffer.removeFirst(size + 2)
+                    if size == 0 { break }
+                }
+            } else {
+                let length = headers["content-length"].flatMap { Int($0) } ?? 0
+                try fill(length)
+                body = Array(buffer[..<length])
+                buffer.removeFirst(length)
             }
-            offset += n
+            return Response(status: status, headers: headers, body: body)
+        }
+
+        private func readUntil(_ marker: [UInt8]) throws(Failure) -> Int {
+            while true {
+                if let range = buffer.firstRange(of: marker) { return range.lowerBound }
+                try readMore()
+            }
+        }
+
+        private func fill(_ count: Int) throws(Failure) {
+            while buffer.count < count { try readMore() }
+        }
+
+        private func readMore() throws(Failure) {
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 && errno == EINTR { return }
+            guard n > 0 else {
+                throw .broken(n == 0 ? "the server closed the connection" : "reading the answer failed: \(String(cString: strerror(errno)))")
+            }
+            buffer += chunk[..<n]
         }
     }
 }

@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
-
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
+import PGRaftCLI
 
 /// `pgraft-bench kv`: puts, then linearizable gets, against a cluster's HTTP API by many concurrent
 /// clients, each with one request in flight on its own keep-alive connection. The same load drives
@@ -101,14 +98,16 @@ struct KVBench: ParsableCommand {
                 var errors = 0
                 var sample: String?
                 var random = SystemRandomNumberGenerator()
-                var connection: HTTPConnection?
+                var connection: BlockingHTTPClient.Connection?
                 while DispatchTime.now().uptimeNanoseconds < deadline {
                     let key = "bench-\(Int.random(in: 0..<keySpace, using: &random))"
                     let request = KVRequest.make(target: target, put: put, key: key, value: value, host: address.host)
                     let began = DispatchTime.now().uptimeNanoseconds
                     do {
-                        if connection == nil { connection = try HTTPConnection(host: address.host, port: address.port) }
-                        let (status, body) = try connection!.roundTrip(request)
+                        if connection == nil { connection = try BlockingHTTPClient(host: address.host, port: address.port, timeoutSeconds: 30).open() }
+                        let response = try connection!.roundTrip(request)
+                        let status = response.status
+                        let body = String(decoding: response.body, as: UTF8.self)
                         let ok = status == 200 || (status == 404 && !put)
                         if ok && !(target == .etcd && body.contains(#""error""#)) {
                             latencies.append(Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9)
@@ -177,109 +176,4 @@ enum KVRequest {
     }
 
     private static func base64(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
-}
-
-/// A blocking keep-alive HTTP/1.1 connection that sends one request and reads one response
-/// (Content-Length or chunked bodies).
-final class HTTPConnection {
-    private let fd: Int32
-    private var buffer: [UInt8] = []
-
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
-
-    init(host: String, port: Int) throws {
-        var hints = addrinfo()
-        hints.ai_family = AF_INET
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var info: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &info) == 0, let first = info else {
-            throw Failure(description: "cannot resolve \(host)")
-        }
-        defer { freeaddrinfo(info) }
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket: errno \(errno)") }
-        var one: Int32 = 1
-        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        guard connect(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0 else {
-            let code = errno
-            close(fd)
-            throw Failure(description: "connect \(host):\(port): \(String(cString: strerror(code)))")
-        }
-    }
-
-    deinit { close(fd) }
-
-    /// Sends `request` and returns the status and body of the response.
-    func roundTrip(_ request: [UInt8]) throws -> (Int, String) {
-        var offset = 0
-        while offset < request.count {
-            let n = request.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 else { throw Failure(description: "send failed: errno \(errno)") }
-            offset += n
-        }
-        let headerEnd = try readUntil(Array("\r\n\r\n".utf8))
-        let header = String(decoding: buffer[..<headerEnd], as: UTF8.self)
-        buffer.removeFirst(headerEnd + 4)
-        let lines = header.split(separator: "\r\n")
-        guard let statusLine = lines.first, statusLine.split(separator: " ").count >= 2,
-            let status = Int(statusLine.split(separator: " ")[1])
-        else { throw Failure(description: "bad status line: \(lines.first ?? "")") }
-        var length = 0
-        var chunked = false
-        for line in lines.dropFirst() {
-            let parts = line.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2 else { continue }
-            let name = parts[0].lowercased()
-            let value = parts[1].trimmingCharacters(in: .whitespaces)
-            if name == "content-length" { length = Int(value) ?? 0 }
-            if name == "transfer-encoding" && value.lowercased().contains("chunked") { chunked = true }
-        }
-        var body: [UInt8] = []
-        if chunked {
-            while true {
-                let lineEnd = try readUntil(Array("\r\n".utf8))
-                let size = Int(String(decoding: buffer[..<lineEnd], as: UTF8.self).split(separator: ";")[0], radix: 16) ?? 0
-                buffer.removeFirst(lineEnd + 2)
-                try fill(size + 2)
-                body += buffer[..<size]
-                buffer.removeFirst(size + 2)
-                if size == 0 { break }
-            }
-        } else {
-            try fill(length)
-            body = Array(buffer[..<length])
-            buffer.removeFirst(length)
-        }
-        return (status, String(decoding: body, as: UTF8.self))
-    }
-
-    private func readUntil(_ marker: [UInt8]) throws -> Int {
-        var searchFrom = 0
-        while true {
-            if buffer.count >= marker.count {
-                var i = searchFrom
-                while i + marker.count <= buffer.count {
-                    if buffer[i] == marker[0] && Array(buffer[i..<(i + marker.count)]) == marker { return i }
-                    i += 1
-                }
-                searchFrom = max(0, buffer.count - marker.count + 1)
-            }
-            try readMore()
-        }
-    }
-
-    private func fill(_ count: Int) throws {
-        while buffer.count < count { try readMore() }
-    }
-
-    private func readMore() throws {
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        guard n > 0 else { throw Failure(description: n == 0 ? "the server closed the connection" : "recv failed: errno \(errno)") }
-        buffer += chunk[..<n]
-    }
 }
