@@ -66,13 +66,17 @@ public enum StorageClientError: Error, Equatable, CustomStringConvertible, Senda
     }
 }
 
-/// One pending request: wait on it for its reply.
+/// One pending request: wait on it for its reply, from a thread (`wait`) or a task (`reply`).
 public final class StorageTicket: @unchecked Sendable {
     /// The request's id.
     public let id: UInt64
     private let client: StorageClient
     private let condition = NSCondition()
     private var outcome: Result<StorageReply, StorageClientError>?
+    /// The task waiting in `reply()`, resumed by `complete` or, past `replyDeadline`, by the
+    /// client's watchdog.
+    private var continuation: CheckedContinuation<Result<StorageReply, StorageClientError>, Never>?
+    private var replyDeadline = Date.distantFuture
 
     init(id: UInt64, client: StorageClient) {
         self.id = id
@@ -81,10 +85,49 @@ public final class StorageTicket: @unchecked Sendable {
 
     func complete(_ result: Result<StorageReply, StorageClientError>) {
         condition.lock()
-        if outcome == nil { outcome = result }
+        guard outcome == nil else {
+            condition.unlock()
+            return
+        }
+        outcome = result
+        let waitingTask = continuation
+        continuation = nil
         condition.unlock()
         // Signalled after unlocking, so that the woken waiter does not block at once on the lock.
         condition.signal()
+        waitingTask?.resume(returning: result)
+    }
+
+    /// The reply (whatever its status), suspending the calling task until it arrives, the
+    /// connection closes, or about `timeout` seconds pass. The client's reader thread reads it: no
+    /// thread blocks for it.
+    public func reply(timeout: Double = 30) async throws(StorageClientError) -> StorageReply {
+        let result = await withCheckedContinuation { (waiting: CheckedContinuation<Result<StorageReply, StorageClientError>, Never>) in
+            condition.lock()
+            if let outcome {
+                condition.unlock()
+                waiting.resume(returning: outcome)
+                return
+            }
+            continuation = waiting
+            replyDeadline = Date().addingTimeInterval(timeout)
+            condition.unlock()
+            client.wantReaderThread()
+        }
+        return try result.get()
+    }
+
+    /// Fails the task waiting in `reply()` with `timedOut` when its deadline has passed (the
+    /// ticket itself stays pending: its reply may still come).
+    func expireReplyWait(now: Date) {
+        condition.lock()
+        guard let waiting = continuation, replyDeadline <= now else {
+            condition.unlock()
+            return
+        }
+        continuation = nil
+        condition.unlock()
+        waiting.resume(returning: .failure(.timedOut("no reply to request \(id) by \(replyDeadline)")))
     }
 
     var result: Result<StorageReply, StorageClientError>? {
@@ -122,6 +165,11 @@ public final class StorageTicket: @unchecked Sendable {
 /// Consensus's side of one storage connection, for tests and benchmarks: requests are pipelined
 /// (many in flight from many threads), replies matched by id.
 ///
+/// Sending is combined: a caller encodes its requests into a shared outbox under the lock, and the
+/// first caller that finds nobody sending becomes the sender and writes everything the outbox
+/// holds, including what others add meanwhile, until it is empty. Many writers thus share a few
+/// `send` calls and never wait on a lock held across a system call.
+///
 /// One thread at a time holds the reader role: it reads replies and completes their tickets. A
 /// caller that waits while nobody reads takes the role itself and keeps it until its own reply is
 /// there, so a single writer sends and receives on its own thread, with no hand-off between threads
@@ -133,21 +181,39 @@ public final class StorageClient: @unchecked Sendable {
     private let fd: Int32
     /// Guards the fields below it; the reader thread sleeps on it.
     private let state = NSCondition()
-    private let sendLock = NSLock()
     private var nextID: UInt64 = 1
     private var pending: [UInt64: StorageTicket] = [:]
     private var closed = false
+    /// Encoded requests not yet handed to the socket, in order.
+    private var outbox: [UInt8] = []
+    /// A caller is writing the outbox out; it keeps doing so until the outbox is empty.
+    private var sending = false
     private var readerActive = false
     /// The reader thread is asked to take the role over.
     private var readerThreadWanted = false
     private let done = DispatchSemaphore(value: 0)
+    /// Ends the waits of tasks in `StorageTicket.reply` that outlive their deadline.
+    private let watchdog: DispatchSourceTimer
     /// Used only by the holder of the reader role.
     private var decoder = FrameDecoder(maxPayload: Frame.localMaxPayload)
     private var buffer = [UInt8](repeating: 0, count: 1 << 20)
 
     init(fd: Int32) {
         self.fd = fd
+        watchdog = DispatchSource.makeTimerSource(queue: .global())
         Thread.detachNewThread { [self] in readerThread() }
+        watchdog.setEventHandler { [weak self] in self?.expireReplyWaits() }
+        watchdog.schedule(deadline: .now() + Self.watchdogPeriod, repeating: Self.watchdogPeriod)
+        watchdog.activate()
+    }
+
+    /// How often the watchdog looks for overdue waits.
+    private static let watchdogPeriod = 0.1
+
+    private func expireReplyWaits() {
+        let outstanding = state.withLock { Array(pending.values) }
+        let now = Date()
+        for ticket in outstanding { ticket.expireReplyWait(now: now) }
     }
 
     /// Whether the connection is still open.
@@ -156,36 +222,30 @@ public final class StorageClient: @unchecked Sendable {
         return state.withLock { !closed }
     }
 
-    /// Sends a request built by `make` under the send lock (so operations built from shared state,
-    /// such as the next index, reach storage in the order they were built).
+    /// Sends a request built by `make` under the client's lock (so operations built from shared
+    /// state, such as the next index, reach storage in the order they were built).
     public func submit(_ make: () throws -> StorageOperation) throws -> StorageTicket {
         try submitAll(count: 1, make)[0]
     }
 
-    /// Sends the operations `make` builds (called `count` times, in order, under the send lock) in
-    /// one write, as consensus sends what it has gathered; returns their tickets in order.
+    /// Sends the operations `make` builds (called `count` times, in order, under the client's lock)
+    /// together, as consensus sends what it has gathered; returns their tickets in order. When
+    /// `make` throws, nothing is sent.
     public func submitAll(count: Int, _ make: () throws -> StorageOperation) throws -> [StorageTicket] {
-        try sendLock.withLock {
-            var bytes: [UInt8] = []
-            var tickets: [StorageTicket] = []
-            for _ in 0..<count {
-                let operation = try make()
-                let ticket: StorageTicket? = state.withLock {
-                    guard !closed else { return nil }
-                    let ticket = StorageTicket(id: nextID, client: self)
-                    nextID += 1
-                    pending[ticket.id] = ticket
-                    return ticket
-                }
-                guard let ticket else { throw StorageClientError.connectionClosed }
-                bytes += Frame(type: StorageFrameType.request, payload: StorageRequest(id: ticket.id, operation: operation).encoded()).encoded()
-                tickets.append(ticket)
+        let (tickets, mustSend): ([StorageTicket], Bool) = try state.withLock {
+            guard !closed else { throw StorageClientError.connectionClosed }
+            let operations = try (0..<count).map { _ in try make() }
+            let tickets = operations.map { operation in
+                let ticket = StorageTicket(id: nextID, client: self)
+                nextID += 1
+                pending[ticket.id] = ticket
+                outbox += Frame(type: StorageFrameType.request, payload: StorageRequest(id: ticket.id, operation: operation).encoded()).encoded()
+                return ticket
             }
-            if !send(bytes) {
-                shutdown(fd, Int32(SHUT_RDWR))
-            }
-            return tickets
+            return (tickets, claimSender())
         }
+        if mustSend { flushOutbox() }
+        return tickets
     }
 
     /// Sends `operation` without waiting.
@@ -195,7 +255,34 @@ public final class StorageClient: @unchecked Sendable {
 
     /// Sends raw bytes (for tests of malformed input).
     public func sendRaw(_ bytes: [UInt8]) {
-        sendLock.withLock { _ = send(bytes) }
+        let mustSend = state.withLock {
+            outbox += bytes
+            return claimSender()
+        }
+        if mustSend { flushOutbox() }
+    }
+
+    /// Under the lock: makes the caller the sender unless somebody already is.
+    private func claimSender() -> Bool {
+        guard !sending else { return false }
+        sending = true
+        return true
+    }
+
+    /// As the sender: writes the outbox out until it stays empty, then gives the role up.
+    private func flushOutbox() {
+        while true {
+            let bytes: [UInt8]? = state.withLock {
+                guard !outbox.isEmpty else {
+                    sending = false
+                    return nil
+                }
+                defer { outbox = [] }
+                return outbox
+            }
+            guard let bytes else { return }
+            if !send(bytes) { shutdown(fd, Int32(SHUT_RDWR)) }
+        }
     }
 
     /// Sends `operation` and returns its successful result.
@@ -244,6 +331,7 @@ public final class StorageClient: @unchecked Sendable {
 
     /// Closes the connection; pending requests fail with `connectionClosed`.
     public func close() {
+        watchdog.cancel()
         shutdown(fd, Int32(SHUT_RDWR))
         state.lock()
         closed = true
@@ -303,6 +391,16 @@ public final class StorageClient: @unchecked Sendable {
             }
             // Whoever holds the role reads this reply too, or hands the role to the reader thread.
             if !ticket.sleep(until: deadline) { return nil }
+        }
+    }
+
+    /// Makes sure somebody reads the socket for a task waiting on a ticket: when nobody holds the
+    /// reader role, the reader thread takes it (and keeps it while requests are outstanding).
+    func wantReaderThread() {
+        state.withLock {
+            guard !closed && !readerActive else { return }
+            readerThreadWanted = true
+            state.broadcast()
         }
     }
 

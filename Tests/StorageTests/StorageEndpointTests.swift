@@ -90,6 +90,61 @@ final class IndexAllocator: @unchecked Sendable {
         #expect(stats.syncs < UInt64(writers * perWriter) / 2, "group commit: \(stats.syncs) syncs for \(writers * perWriter) appends")
     }
 
+    @Test func writerTasksAwaitTheirOwnRepliesAndShareFsyncs() async throws {
+        let harness = try EndpointHarness()
+        defer { harness.stop() }
+        let client = try harness.server.accept(timeout: 10)
+        defer { client.close() }
+        let allocator = IndexAllocator(next: 1)
+        let writers = 64
+        let perWriter = 20
+        let statuses = try await withThrowingTaskGroup(of: [StorageStatus].self) { group in
+            for _ in 0..<writers {
+                group.addTask {
+                    var statuses: [StorageStatus] = []
+                    for _ in 0..<perWriter {
+                        let ticket = try client.submit {
+                            let index = allocator.take(1)
+                            return .append(entries(index...index))
+                        }
+                        statuses.append(try await ticket.reply().status)
+                    }
+                    return statuses
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(statuses.count == writers * perWriter)
+        #expect(statuses.allSatisfy { $0 == .persisted })
+        let total = UInt64(writers * perWriter)
+        #expect(try client.bounds().last == total)
+        #expect(try client.entries(from: 1, to: total + 1) == entries(1...total))
+        let syncs = try client.stats().syncs
+        #expect(syncs < total / 2, "group commit: \(syncs) syncs for \(total) appends")
+    }
+
+    @Test func aTaskAwaitingAReplyTimesOutThenLearnsThatTheConnectionClosed() async throws {
+        let dir = TemporaryDirectory("endpoint-closed")
+        let server = try StorageTestServer(path: dir.path + "/consensus.sock")
+        defer { server.close() }
+        // A peer that takes requests and never answers them.
+        let silentPeer = try UnixSocket.connect(path: server.path)
+        let client = try server.accept(timeout: 10)
+        defer { client.close() }
+        let ticket = try client.submit(.bounds)
+        await #expect(throws: StorageClientError.self) { try await ticket.reply(timeout: 0.2) }
+        let waiter = Task { () async -> StorageClientError? in
+            do throws(StorageClientError) {
+                _ = try await ticket.reply()
+                return nil
+            } catch {
+                return error
+            }
+        }
+        close(silentPeer)
+        #expect(await waiter.value == .connectionClosed)
+    }
+
     @Test func repliesReachTheirTicketsWhoeverReadsThem() throws {
         let harness = try EndpointHarness()
         defer { harness.stop() }
