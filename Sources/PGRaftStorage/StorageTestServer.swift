@@ -93,14 +93,14 @@ public final class StorageTicket: @unchecked Sendable {
         let waitingTask = continuation
         continuation = nil
         condition.unlock()
-        // Signalled after unlocking, so that the woken waiter does not block at once on the lock.
-        condition.signal()
+        // Broadcast after unlocking, so that the woken waiters do not block at once on the lock.
+        condition.broadcast()
         waitingTask?.resume(returning: result)
     }
 
     /// The reply (whatever its status), suspending the calling task until it arrives, the
     /// connection closes, or about `timeout` seconds pass. The client's reader thread reads it: no
-    /// thread blocks for it.
+    /// thread blocks waiting for it. One task at a time may await a ticket.
     public func reply(timeout: Double = 30) async throws(StorageClientError) -> StorageReply {
         let result = await withCheckedContinuation { (waiting: CheckedContinuation<Result<StorageReply, StorageClientError>, Never>) in
             condition.lock()
@@ -109,12 +109,20 @@ public final class StorageTicket: @unchecked Sendable {
                 waiting.resume(returning: outcome)
                 return
             }
+            precondition(continuation == nil, "two tasks await the reply to request \(id); one would never resume")
             continuation = waiting
             replyDeadline = Date().addingTimeInterval(timeout)
             condition.unlock()
             client.wantReaderThread()
         }
         return try result.get()
+    }
+
+    /// Whether a task is suspended in `reply()`.
+    var hasWaitingTask: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return continuation != nil
     }
 
     /// Fails the task waiting in `reply()` with `timedOut` when its deadline has passed (the
@@ -165,10 +173,10 @@ public final class StorageTicket: @unchecked Sendable {
 /// Consensus's side of one storage connection, for tests and benchmarks: requests are pipelined
 /// (many in flight from many threads), replies matched by id.
 ///
-/// Sending is combined: a caller encodes its requests into a shared outbox under the lock, and the
-/// first caller that finds nobody sending becomes the sender and writes everything the outbox
-/// holds, including what others add meanwhile, until it is empty. Many writers thus share a few
-/// `send` calls and never wait on a lock held across a system call.
+/// Sending is combined: a caller encodes its requests into a shared outbox under the outbox lock,
+/// and the first caller that finds nobody sending becomes the sender and writes everything the
+/// outbox holds, including what others add meanwhile, until it is empty. Many writers thus share a
+/// few `send` calls and never wait on a lock held across a system call.
 ///
 /// One thread at a time holds the reader role: it reads replies and completes their tickets. A
 /// caller that waits while nobody reads takes the role itself and keeps it until its own reply is
@@ -179,15 +187,18 @@ public final class StorageTicket: @unchecked Sendable {
 /// there when nobody holds the role, so that replies never pile up unread.
 public final class StorageClient: @unchecked Sendable {
     private let fd: Int32
-    /// Guards the fields below it; the reader thread sleeps on it.
-    private let state = NSCondition()
+    /// Guards the three fields below it; taken before `state` when both are needed, never after.
+    /// `close()` waits on it for the sender to finish.
+    private let outboxLock = NSCondition()
     private var nextID: UInt64 = 1
-    private var pending: [UInt64: StorageTicket] = [:]
-    private var closed = false
     /// Encoded requests not yet handed to the socket, in order.
     private var outbox: [UInt8] = []
     /// A caller is writing the outbox out; it keeps doing so until the outbox is empty.
     private var sending = false
+    /// Guards the fields below it; the reader thread sleeps on it.
+    private let state = NSCondition()
+    private var pending: [UInt64: StorageTicket] = [:]
+    private var closed = false
     private var readerActive = false
     /// The reader thread is asked to take the role over.
     private var readerThreadWanted = false
@@ -222,25 +233,31 @@ public final class StorageClient: @unchecked Sendable {
         return state.withLock { !closed }
     }
 
-    /// Sends a request built by `make` under the client's lock (so operations built from shared
-    /// state, such as the next index, reach storage in the order they were built).
+    /// Queues a request built by `make` under the outbox lock (so operations built from shared
+    /// state, such as the next index, reach storage in the order they were built) and sends it, or
+    /// leaves it to the caller already sending. `make` must not use this client.
     public func submit(_ make: () throws -> StorageOperation) throws -> StorageTicket {
         try submitAll(count: 1, make)[0]
     }
 
-    /// Sends the operations `make` builds (called `count` times, in order, under the client's lock)
-    /// together, as consensus sends what it has gathered; returns their tickets in order. When
-    /// `make` throws, nothing is sent.
+    /// Queues the operations `make` builds (called `count` times, in order, under the outbox lock;
+    /// it must not use this client) to go out together, as consensus sends what it has gathered,
+    /// and sends them unless another caller is sending; returns their tickets in order. When `make`
+    /// throws, nothing is sent. A failed send shows as `connectionClosed` on the tickets.
     public func submitAll(count: Int, _ make: () throws -> StorageOperation) throws -> [StorageTicket] {
-        let (tickets, mustSend): ([StorageTicket], Bool) = try state.withLock {
-            guard !closed else { throw StorageClientError.connectionClosed }
+        let (tickets, mustSend): ([StorageTicket], Bool) = try outboxLock.withLock {
             let operations = try (0..<count).map { _ in try make() }
-            let tickets = operations.map { operation in
-                let ticket = StorageTicket(id: nextID, client: self)
-                nextID += 1
-                pending[ticket.id] = ticket
+            let first = nextID
+            let tickets = (0..<UInt64(count)).map { StorageTicket(id: first + $0, client: self) }
+            let open = state.withLock {
+                guard !closed else { return false }
+                for ticket in tickets { pending[ticket.id] = ticket }
+                return true
+            }
+            guard open else { throw StorageClientError.connectionClosed }
+            nextID += UInt64(count)
+            for (ticket, operation) in zip(tickets, operations) {
                 outbox += Frame(type: StorageFrameType.request, payload: StorageRequest(id: ticket.id, operation: operation).encoded()).encoded()
-                return ticket
             }
             return (tickets, claimSender())
         }
@@ -255,26 +272,29 @@ public final class StorageClient: @unchecked Sendable {
 
     /// Sends raw bytes (for tests of malformed input).
     public func sendRaw(_ bytes: [UInt8]) {
-        let mustSend = state.withLock {
+        let mustSend = outboxLock.withLock {
             outbox += bytes
             return claimSender()
         }
         if mustSend { flushOutbox() }
     }
 
-    /// Under the lock: makes the caller the sender unless somebody already is.
+    /// Under the outbox lock: makes the caller the sender unless somebody already is.
     private func claimSender() -> Bool {
         guard !sending else { return false }
         sending = true
         return true
     }
 
-    /// As the sender: writes the outbox out until it stays empty, then gives the role up.
+    /// As the sender: writes the outbox out until it stays empty (or the client is closed), then
+    /// gives the role up.
     private func flushOutbox() {
         while true {
-            let bytes: [UInt8]? = state.withLock {
+            let bytes: [UInt8]? = outboxLock.withLock {
+                if state.withLock({ closed }) { outbox = [] }
                 guard !outbox.isEmpty else {
                     sending = false
+                    outboxLock.broadcast()
                     return nil
                 }
                 defer { outbox = [] }
@@ -341,6 +361,10 @@ public final class StorageClient: @unchecked Sendable {
         let orphans = Array(pending.values)
         pending.removeAll()
         state.unlock()
+        // So must a sender's: the shutdown ends a send at once, and it stops at the next round.
+        outboxLock.withLock {
+            while sending { outboxLock.wait() }
+        }
         done.wait()
         for ticket in orphans { ticket.complete(.failure(.connectionClosed)) }
         Glibc.close(fd)

@@ -90,7 +90,7 @@ final class IndexAllocator: @unchecked Sendable {
         #expect(stats.syncs < UInt64(writers * perWriter) / 2, "group commit: \(stats.syncs) syncs for \(writers * perWriter) appends")
     }
 
-    @Test func writerTasksAwaitTheirOwnRepliesAndShareFsyncs() async throws {
+    @Test(.timeLimit(.minutes(1))) func writerTasksAwaitTheirOwnRepliesAndShareFsyncs() async throws {
         let harness = try EndpointHarness()
         defer { harness.stop() }
         let client = try harness.server.accept(timeout: 10)
@@ -123,7 +123,7 @@ final class IndexAllocator: @unchecked Sendable {
         #expect(syncs < total / 2, "group commit: \(syncs) syncs for \(total) appends")
     }
 
-    @Test func aTaskAwaitingAReplyTimesOutThenLearnsThatTheConnectionClosed() async throws {
+    @Test(.timeLimit(.minutes(1))) func aTaskAwaitingAReplyTimesOutThenLearnsThatTheConnectionClosed() async throws {
         let dir = TemporaryDirectory("endpoint-closed")
         let server = try StorageTestServer(path: dir.path + "/consensus.sock")
         defer { server.close() }
@@ -132,17 +132,28 @@ final class IndexAllocator: @unchecked Sendable {
         let client = try server.accept(timeout: 10)
         defer { client.close() }
         let ticket = try client.submit(.bounds)
-        await #expect(throws: StorageClientError.self) { try await ticket.reply(timeout: 0.2) }
-        let waiter = Task { () async -> StorageClientError? in
-            do throws(StorageClientError) {
-                _ = try await ticket.reply()
-                return nil
-            } catch {
-                return error
-            }
+        let early = await Self.failure(of: ticket, timeout: 0.2)
+        guard case .timedOut = early else {
+            Issue.record("expected a time-out, got \(String(describing: early))")
+            return
         }
+        let waiter = Task { await Self.failure(of: ticket, timeout: 30) }
+        // Close only once the task is suspended, so that the close is what wakes it.
+        let deadline = Date().addingTimeInterval(10)
+        while !ticket.hasWaitingTask && Date() < deadline { await Task.yield() }
+        #expect(ticket.hasWaitingTask)
         close(silentPeer)
         #expect(await waiter.value == .connectionClosed)
+    }
+
+    /// How awaiting `ticket`'s reply failed (nil when a reply came).
+    static func failure(of ticket: StorageTicket, timeout: Double) async -> StorageClientError? {
+        do throws(StorageClientError) {
+            _ = try await ticket.reply(timeout: timeout)
+            return nil
+        } catch {
+            return error
+        }
     }
 
     @Test func repliesReachTheirTicketsWhoeverReadsThem() throws {
