@@ -1,3 +1,5 @@
+import PGRaftKit
+
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif
@@ -35,4 +37,12 @@ public enum StorageError: Error, Equatable, CustomStringConvertible, Sendable {
 
     /// An `io` error for `operation` with the current errno.
     static func system(_ operation: String) -> StorageError { .io(operation: operation, errno: errno) }
+}
+
+extension StorageError: ComponentFailure {
+    /// Damage found on disk is there again at the next start: only the operator can repair it.
+    public var isPermanent: Bool {
+        if case .corrupt = self { return true }
+        return false
+    }
 }

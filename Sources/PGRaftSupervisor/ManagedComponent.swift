@@ -16,6 +16,8 @@ final class ManagedComponent {
         case backoff(untilMs: Int64)
         /// Ended and not to be restarted (restart type, or the node is stopping).
         case stopped
+        /// Ended with damage a restart cannot repair; restarted only by the operator.
+        case failed
         /// Left out by the configuration.
         case disabled
 
@@ -28,6 +30,7 @@ final class ManagedComponent {
             case .stopping: return "STOPPING"
             case .backoff: return "BACKOFF"
             case .stopped: return "STOPPED"
+            case .failed: return "FAILED"
             case .disabled: return "DISABLED"
             }
         }
@@ -41,6 +44,7 @@ final class ManagedComponent {
             case .stopping: return .stopping
             case .backoff: return .backoff
             case .stopped: return .stopped
+            case .failed: return .failed
             case .disabled: return .disabled
             }
         }

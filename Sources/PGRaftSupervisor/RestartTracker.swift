@@ -6,6 +6,8 @@ public enum ExitKind: Sendable, Equatable {
     case clean
     /// Any other exit, a signal, a failed spawn, a start timeout or a watchdog kill.
     case failure
+    /// Exit code `ComponentRuntime.permanentFailure`: the component says a restart cannot help.
+    case permanent
 }
 
 /// What the supervisor does after a component's process ended.
@@ -14,6 +16,8 @@ public enum RestartDecision: Sendable, Equatable {
     case restart(delayMs: Int64)
     /// Leave it stopped: its restart type says so.
     case leaveStopped
+    /// Leave it failed for the operator: it reported damage a restart cannot repair.
+    case leaveFailed
     /// Too many restarts in the window: stop the whole node; the string says why.
     case giveUp(String)
 }
@@ -66,6 +70,8 @@ public struct RestartTracker: Sendable {
         component: String, restart: RestartType, exit: ExitKind, ranForMs: Int64, now: Int64
     ) -> RestartDecision {
         switch (restart, exit) {
+        case (_, .permanent):
+            return .leaveFailed
         case (.never, _), (.onFailure, .clean):
             return .leaveStopped
         default:

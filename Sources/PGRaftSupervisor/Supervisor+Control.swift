@@ -60,7 +60,7 @@ extension Supervisor {
             terminate(component, signal: SIGTERM, intent: .restart, now: now)
         case .stopping:
             component.intent = .restart
-        case .backoff, .stopped:
+        case .backoff, .stopped, .failed:
             transition(component, to: .backoff(untilMs: now))
         case .waiting, .disabled:
             break

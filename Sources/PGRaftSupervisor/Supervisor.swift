@@ -181,7 +181,7 @@ public final class Supervisor {
         }
         let settled = !shuttingDown && components.allSatisfy { component in
             switch component.phase {
-            case .running, .stopped, .disabled: return true
+            case .running, .stopped, .failed, .disabled: return true
             default: return false
             }
         }
@@ -248,7 +248,7 @@ public final class Supervisor {
                 enforceStopDeadline(component, now: now)
             case .backoff(let until):
                 if now >= until { spawn(component, now: now) }
-            case .stopped, .disabled:
+            case .stopped, .failed, .disabled:
                 break
             }
         }
@@ -398,7 +398,12 @@ public final class Supervisor {
             return
         }
         let kind: ExitKind
-        if case .failure = intent { kind = .failure } else { kind = exit == .exited(0) ? .clean : .failure }
+        switch (intent, exit) {
+        case (.failure, _): kind = .failure
+        case (_, .exited(0)): kind = .clean
+        case (_, .exited(ComponentRuntime.permanentFailure)): kind = .permanent
+        default: kind = .failure
+        }
         logger.warning("\(component.spec.name) exited: \(exit) after \(ranText)")
         let decision = tracker.decide(
             component: component.spec.name, restart: component.spec.restart, exit: kind, ranForMs: ranFor, now: now)
@@ -409,6 +414,11 @@ public final class Supervisor {
         case .leaveStopped:
             logger.info("\(component.spec.name) stays stopped (restart: \(component.spec.restart.rawValue))")
             transition(component, to: .stopped)
+        case .leaveFailed:
+            let name = component.spec.name
+            logger.critical(
+                "\(name) reported damage a restart cannot repair; it stays FAILED and the components after it wait. See `pgraftctl logs \(name)`; once repaired, `pgraftctl restart \(name)`")
+            transition(component, to: .failed)
         case .giveUp(let why):
             logger.critical("restart intensity exceeded: \(why); stopping the node")
             transition(component, to: .stopped)

@@ -27,11 +27,22 @@ struct RestartCommand: ParsableCommand {
         let done = try waitUntil(timeoutSeconds: timeout) {
             after = try currentStatus()
             return after?.state == "RUNNING" && after?.pid != nil && after?.pid != before?.pid
+                || failedAgain(before: before, after: after)
+        }
+        if failedAgain(before: before, after: after) {
+            throw CLIError(
+                "\(name) failed again (\(after?.lastExit ?? "no exit recorded")) and stays FAILED: a restart cannot repair what it found; see pgraftctl logs \(name)")
         }
         guard done, let after else {
             throw CLIError("\(name) is not RUNNING again after \(timeout) s (state \(after?.state ?? "unknown")); see pgraftctl logs \(name)")
         }
         print("\(name) restarted: pid \(before?.pid.map(String.init) ?? "-") -> \(after.pid!)")
+    }
+
+    /// Whether the component was started again and ended FAILED (damage it reports a restart cannot repair).
+    private func failedAgain(before: ComponentStatus?, after: ComponentStatus?) -> Bool {
+        guard let after, after.state == "FAILED" else { return false }
+        return after.restarts > (before?.restarts ?? 0)
     }
 
     private func currentStatus() throws -> ComponentStatus? {

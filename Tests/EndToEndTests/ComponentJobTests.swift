@@ -86,6 +86,48 @@ extension EndToEnd {
             #expect(first.status()?.components.allSatisfy { $0.state == "RUNNING" } == true)
         }
 
+        @Test func damageInTheLogLeavesStorageFailedUntilTheOperatorRestartsIt() throws {
+            let node = try node()
+            try node.start()
+            #expect(node.waitAllRunning(timeout: 60))
+            func put(_ i: Int) -> Int? {
+                try? HTTP.request(port: node.apiPort, method: "PUT", path: "/v1/kv/key\(i)", body: "value \(i)").status
+            }
+            // The first write waits for the node to elect itself.
+            #expect(node.waitUntil(timeout: 30) { put(0) == 200 })
+            for i in 1..<40 { #expect(put(i) == 200) }
+            #expect(node.stop() == 0)
+            // A flipped bit in the middle of the records of the only segment.
+            let dataDir = node.directory + "/data"
+            let name = try #require(try FileManager.default.contentsOfDirectory(atPath: dataDir).first { $0.hasPrefix("wal-") })
+            let path = dataDir + "/" + name
+            let original = [UInt8](try #require(FileManager.default.contents(atPath: path)))
+            let recordsEnd = try #require(original.lastIndex { $0 != 0 })
+            var damaged = original
+            damaged[recordsEnd / 2] ^= 0x04
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(damaged)))
+
+            try node.start()
+            #expect(node.waitUntil(timeout: 30) { node.component("storage")?.state == "FAILED" }, "\(node.supervisorOutput)")
+            let storage = try #require(node.component("storage"))
+            #expect(storage.restarts == 0)
+            #expect(storage.lastExit == "exit \(ComponentRuntime.permanentFailure)")
+            #expect(node.component("consensus")?.state == "IDLE")
+            let log = try String(contentsOfFile: node.directory + "/log/storage.log", encoding: .utf8)
+            #expect(log.contains("\(path) at offset "), "\(log)")
+            #expect(node.supervisorOutput.contains("storage reported damage a restart cannot repair; it stays FAILED"))
+            #expect([UInt8](try #require(FileManager.default.contents(atPath: path))) == damaged)
+            // Restarting without a repair fails at once and says so; after the repair it runs again.
+            let again = try node.ctl(["restart", "storage"])
+            #expect(again.status != 0)
+            #expect(again.stderr.contains("storage failed again (exit \(ComponentRuntime.permanentFailure)) and stays FAILED"), "\(again.stderr)")
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(original)))
+            let repaired = try node.ctl(["restart", "storage"])
+            #expect(repaired.status == 0, "\(repaired.stderr)")
+            #expect(node.waitAllRunning(timeout: 60))
+            #expect(node.waitUntil(timeout: 30) { (try? HTTP.get(port: node.apiPort, path: "/v1/kv/key39"))?.body.contains("value 39") == true })
+        }
+
         @Test func aPeerPortInUseFailsClearlyUnderTheRestartPolicy() throws {
             let node = try node(supervisor: Self.impatient)
             let blocker = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

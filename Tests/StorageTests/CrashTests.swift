@@ -166,7 +166,7 @@ func crashPayload(for index: UInt64) -> [UInt8] {
         _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         let process = try harness.start()
         #expect(waitUntil(timeout: 20) { !process.isRunning })
-        #expect(process.terminationStatus == 1)
+        #expect(process.terminationStatus == ComponentRuntime.permanentFailure)
         #expect(harness.output.contains(path + " at offset "), "\(harness.output)")
         #expect([UInt8](FileManager.default.contents(atPath: path)!) == bytes)
     }

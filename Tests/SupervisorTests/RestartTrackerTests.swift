@@ -1,3 +1,4 @@
+import PGRaftKit
 import Testing
 
 @testable import PGRaftSupervisor
@@ -65,6 +66,15 @@ import Testing
         var t = tracker(intensity: 1)
         for _ in 0..<5 { _ = t.decide(component: "a", restart: .never, exit: .failure, ranForMs: 10, now: 0) }
         #expect(t.restartsInWindow(now: 0) == 0)
+    }
+
+    @Test func aPermanentFailureIsLeftFailedWhateverTheRestartTypeAndCountsForNothing() {
+        var t = tracker(intensity: 1)
+        for restart in [RestartType.always, .onFailure, .never] {
+            #expect(t.decide(component: "storage", restart: restart, exit: .permanent, ranForMs: 10, now: 0) == .leaveFailed)
+        }
+        #expect(t.restartsInWindow(now: 0) == 0)
+        #expect(t.decide(component: "api", restart: .always, exit: .failure, ranForMs: 10, now: 0) == .restart(delayMs: 0))
     }
 
     @Test func anOperatorResetForgetsTheBackoff() {

@@ -39,13 +39,26 @@ public struct ComponentContext: Sendable {
     }
 }
 
+/// An error a component's body may throw that says whether starting the component again could help.
+public protocol ComponentFailure: Error {
+    /// True when a new process would meet the same failure (its data on disk is damaged): the
+    /// component then exits with `ComponentRuntime.permanentFailure` and the supervisor leaves it
+    /// FAILED for the operator instead of restarting it for ever.
+    var isPermanent: Bool { get }
+}
+
 /// Runs a component process under the plugin contract: orphan protection, configuration,
 /// segment attachment, heartbeat, SIGTERM handling and exit codes.
 public enum ComponentRuntime {
     /// Exit code for a configuration or contract error (the supervisor's restart policy applies).
     public static let configurationFailure: Int32 = 78
+    /// Exit code for a failure no restart can repair (sysexits' EX_DATAERR): the supervisor does
+    /// not restart the component and shows it FAILED until an operator restarts it. Plugins may
+    /// use it too.
+    public static let permanentFailure: Int32 = 65
 
-    /// Runs `body` as component `name` and exits the process: 0 after a clean stop, 1 when `body` throws.
+    /// Runs `body` as component `name` and exits the process: 0 after a clean stop, 1 when `body`
+    /// throws, `permanentFailure` when it throws a permanent `ComponentFailure`.
     ///
     /// `body` must return promptly once its task is cancelled (SIGTERM cancels it).
     public static func main(name: String, _ body: @escaping @Sendable (ComponentContext) async throws -> Void) async
@@ -92,6 +105,10 @@ public enum ComponentRuntime {
             code = 0
         } catch is CancellationError {
             code = 0
+        } catch let failure as any ComponentFailure where failure.isPermanent {
+            logger.critical("stopped: \(failure)")
+            logger.critical("a restart cannot repair this: the component stays FAILED until the operator restarts it")
+            code = permanentFailure
         } catch {
             logger.error("stopped: \(error)")
             code = 1
