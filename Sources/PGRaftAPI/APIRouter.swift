@@ -121,7 +121,12 @@ public struct APIRouter: Sendable {
     }
 
     private func health() -> APIResponse {
-        .json(200, Health(status: "ok", nodeId: config.nodeId))
+        if let state = try? segment?.readClusterState(), state.role == .nonMember {
+            return .error(
+                503,
+                "node \(config.nodeId) is not a member of cluster \(config.clusterName): it was removed, or its addition has not reached the other members yet")
+        }
+        return .json(200, Health(status: "ok", nodeId: config.nodeId))
     }
 
     /// The cluster view from the segment, or nil without a segment.

@@ -1,4 +1,5 @@
 import PGRaftAPI
+import PGRaftKit
 
 /// The text `pgraftctl cluster status` prints: a header line for the node and the cluster, then a
 /// table of members with their role as this node sees it.
@@ -10,6 +11,10 @@ public enum ClusterStatusReport {
             "cluster \(view.clusterName), node \(view.nodeId) (\(view.role)): term \(view.term), leader \(leader), "
                 + "commit index \(view.commitIndex), applied index \(view.appliedIndex)"
         ]
+        if view.role == NodeRole.nonMember.description {
+            lines.append(
+                "this node is not a member of the cluster: it was removed, or its addition has not reached the other members yet")
+        }
         guard !view.members.isEmpty else {
             lines.append("no members published yet (consensus has not started or has no membership)")
             return lines.joined(separator: "\n")

@@ -35,6 +35,16 @@ struct OutputTests {
         #expect(text.contains("2   10.0.0.2:7001   follower  40     -    self"))
     }
 
+    @Test func clusterStatus_onANonMember_saysSo() {
+        var state = Self.state
+        state.role = .nonMember
+        state.leaderId = 0
+        let text = ClusterStatusReport.render(ClusterView(clusterName: "prod", nodeId: 2, state: state), nowMs: 10_000)
+        let lines = text.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("cluster prod, node 2 (non-member): term 7, leader none known,") == true)
+        #expect(lines.dropFirst().first == "this node is not a member of the cluster: it was removed, or its addition has not reached the other members yet")
+    }
+
     @Test func clusterJSON_isTheAPIObject() throws {
         let json = String(decoding: try APIJSON.encode(ClusterView(clusterName: "prod", nodeId: 2, state: ClusterStateSnapshot())), as: UTF8.self)
         #expect(

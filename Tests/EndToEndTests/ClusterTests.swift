@@ -176,6 +176,12 @@ extension EndToEnd {
             })
             let written = try write(cluster, via: newLeader, prefix: "b-", count: 20)
             try expectReadable(written, on: others.first { $0 != newLeader }!, cluster)
+            // The removed node learns it: it shows itself as a non-member and fails its health check.
+            let removed = cluster.node(leader)
+            #expect(removed.waitUntil(timeout: 20) { cluster.state(leader)?.role == .nonMember }, "\(String(describing: cluster.state(leader)))")
+            let health = try HTTP.get(port: removed.apiPort, path: "/health")
+            #expect(health.status == 503 && health.body.contains("is not a member of cluster"), "\(health.body)")
+            #expect(try HTTP.get(port: cluster.node(newLeader).apiPort, path: "/health").status == 200)
         }
 
         @Test func aLeaderCutOffFromTheOthersAcceptsNoWriteWhileTheMajorityGoesOn() throws {

@@ -25,7 +25,7 @@ import Testing
 
     @Test func eachUnacceptableGreetingSaysWhy() {
         let members: Set<UInt64> = [1, 2, 3]
-        func refusal(_ hello: PeerHello) -> String? { hello.refusal(cluster: "demo", ownId: 1, members: members) }
+        func refusal(_ hello: PeerHello) -> String? { hello.refusal(cluster: "demo", ownId: 1, members: members)?.reason }
         #expect(refusal(PeerHello(clusterName: "demo", nodeId: 2)) == nil)
         #expect(refusal(PeerHello(clusterName: "other", nodeId: 2)) == "node 2 belongs to cluster 'other', this node to 'demo'")
         #expect(refusal(PeerHello(clusterName: "demo", nodeId: 9)) == "node 9 is not a member of cluster 'demo' (members: 1, 2, 3)")
@@ -33,6 +33,18 @@ import Testing
         #expect(
             refusal(PeerHello(clusterName: "demo", nodeId: 2, protocolVersion: 9))
                 == "peer protocol version 9 is not supported (this node speaks 1)")
+        #expect(PeerHello(clusterName: "demo", nodeId: 9).refusal(cluster: "demo", ownId: 1, members: members)?.kind == .notAMember)
+        #expect(PeerHello(clusterName: "other", nodeId: 2).refusal(cluster: "demo", ownId: 1, members: members)?.kind == .other)
+    }
+
+    @Test func aRefusalCarriesItsKindAndReadsLeniently() {
+        let refusal = PeerRefusal("node 9 is not a member", kind: .notAMember)
+        #expect(PeerRefusal.decode(refusal.encoded()) == refusal)
+        var reasonOnly = WireWriter()
+        reasonOnly.string("old peer")
+        #expect(PeerRefusal.decode(reasonOnly.bytes) == PeerRefusal("old peer", kind: .other))
+        #expect(PeerRefusal.decode(reasonOnly.bytes + [77]) == PeerRefusal("old peer", kind: .other))
+        #expect(PeerRefusal.decode([1, 2]).kind == .other)
     }
 
     @Test func aLargeMessageCrossesAsChunksAndIsReassembledExactly() throws {

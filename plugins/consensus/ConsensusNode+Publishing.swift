@@ -54,6 +54,7 @@ extension ConsensusNode {
         }
         let role: NodeRole
         switch core.role.kind {
+        case _ where isNonMember: role = .nonMember
         case .leader: role = .leader
         case .candidate: role = .candidate
         case .preCandidate: role = .preCandidate

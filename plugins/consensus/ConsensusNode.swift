@@ -61,6 +61,8 @@ final class ConsensusNode: @unchecked Sendable {
     var ticks: UInt64 = 0
     /// A membership change was applied and the core takes it at the next advance.
     var membershipPending = false
+    /// Peers whose transport refused this node's greeting as a non-member (until they accept it).
+    var refusedAsNonMemberBy: Set<NodeID> = []
 
     init(loop: EventLoop, settings: ConsensusSettings, logger: Logger, segment: SharedSegment?, counters: ComponentCounters?) {
         self.loop = loop
@@ -163,10 +165,17 @@ final class ConsensusNode: @unchecked Sendable {
     /// The transport reports a peer connected or gone.
     func peerStatus(_ payload: [UInt8]) {
         var reader = WireReader(payload)
-        guard let peer = try? reader.u64(), let state = try? reader.u8() else { return }
-        if state == 0, core != nil {
-            core!.reportUnreachable(peer)
-            settle()
+        guard let peer = try? reader.u64(), let raw = try? reader.u8(), let state = HubPeerState(rawValue: raw) else { return }
+        switch state {
+        case .disconnected:
+            if core != nil {
+                core!.reportUnreachable(peer)
+                settle()
+            }
+        case .connected:
+            noteMembershipRefusal(by: peer, refused: false)
+        case .refusedAsNonMember:
+            noteMembershipRefusal(by: peer, refused: true)
         }
     }
 

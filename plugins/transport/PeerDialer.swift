@@ -81,9 +81,9 @@ final class PeerDialer: Redialing, @unchecked Sendable {
             resetBackoff()
             logger.info("peer connected", metadata: ["peer": "\(member.id)", "address": "\(member.address)", "dialled": "true"])
         case PeerFrameType.refusal:
-            var reader = WireReader(frame.payload)
-            let reason = (try? reader.string()) ?? "no reason given"
-            problem("peer \(member.id) at \(member.address) refused this node: \(reason)")
+            let refusal = PeerRefusal.decode(frame.payload)
+            problem("peer \(member.id) at \(member.address) refused this node: \(refusal.reason)")
+            if refusal.kind == .notAMember { table.refusedAsNonMember(by: UInt64(member.id)) }
             context.close(promise: nil)
         case PeerFrameType.raft where welcomed:
             table.received(HubPeerMessage(peer: UInt64(member.id), message: frame.payload))

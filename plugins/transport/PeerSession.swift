@@ -1,3 +1,4 @@
+import CShims
 import Logging
 import NIOCore
 import PGRaftKit
@@ -13,6 +14,10 @@ final class PeerSession: @unchecked Sendable {
         let cluster: String
         let nodeId: UInt64
     }
+
+    /// Refusals logged as warnings: the first of a node for a reason, then one a minute with the
+    /// count of those logged at debug level meanwhile (a removed node retries every second).
+    static let refusals = RepeatFilter(quietMs: 60_000)
 
     private let identity: Identity
     private let members: PeerMembers
@@ -83,8 +88,8 @@ final class PeerSession: @unchecked Sendable {
             refuse("malformed greeting: \(error)", remote: remote, context: context)
             return
         }
-        if let reason = hello.refusal(cluster: identity.cluster, ownId: identity.nodeId, members: members.acceptedIds) {
-            refuse(reason, remote: remote, context: context)
+        if let refusal = hello.refusal(cluster: identity.cluster, ownId: identity.nodeId, members: members.acceptedIds) {
+            refuse(refusal, remote: remote, context: context, node: hello.nodeId)
             return
         }
         peer = hello.nodeId
@@ -96,12 +101,21 @@ final class PeerSession: @unchecked Sendable {
     }
 
     private func refuse(_ reason: String, remote: String, context: ChannelHandlerContext) {
-        logger.warning("refused peer connection", metadata: ["remote": "\(remote)", "reason": "\(reason)"])
-        var writer = WireWriter()
-        writer.string(reason)
+        refuse(PeerRefusal(reason), remote: remote, context: context, node: nil)
+    }
+
+    private func refuse(_ refusal: PeerRefusal, remote: String, context: ChannelHandlerContext, node: UInt64?) {
+        var metadata: Logger.Metadata = ["remote": "\(remote)", "reason": "\(refusal.reason)"]
+        // Repeats are recognised by node id: a retrying node connects from a new port each time.
+        if let heldBack = Self.refusals.pass("\(node.map(String.init) ?? remote) \(refusal.reason)", nowMs: pgr_monotonic_ms()) {
+            if heldBack > 0 { metadata["repeats_logged_at_debug"] = "\(heldBack)" }
+            logger.warning("refused peer connection", metadata: metadata)
+        } else {
+            logger.debug("refused peer connection again", metadata: metadata)
+        }
         let channel = context.channel
         context.writeAndFlush(
-            NIOAny(context.channel.allocator.buffer(bytes: Frame(type: PeerFrameType.refusal, payload: writer.bytes).encoded()))
+            NIOAny(context.channel.allocator.buffer(bytes: Frame(type: PeerFrameType.refusal, payload: refusal.encoded()).encoded()))
         ).whenComplete { _ in channel.close(promise: nil) }
     }
 }

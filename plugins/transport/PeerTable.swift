@@ -38,8 +38,13 @@ final class PeerTable: @unchecked Sendable {
             let now = pgr_monotonic_ms()
             self.links[peer] = Link(channel: channel, lastHeardMs: now, lastSentMs: now)
             self.counters?.increment(.connectionsOpened)
-            self.notifyHub(peer: peer, connected: true)
+            self.notifyHub(peer: peer, .connected)
         }
+    }
+
+    /// `peer` refused this node's greeting: its membership does not include this node.
+    func refusedAsNonMember(by peer: UInt64) {
+        loop.execute { self.notifyHub(peer: peer, .refusedAsNonMember) }
     }
 
     /// The connection to `peer` on `channel` is gone.
@@ -47,7 +52,7 @@ final class PeerTable: @unchecked Sendable {
         loop.execute {
             guard self.links[peer]?.channel === channel else { return }
             self.links[peer] = nil
-            self.notifyHub(peer: peer, connected: false)
+            self.notifyHub(peer: peer, .disconnected)
         }
     }
 
@@ -55,7 +60,7 @@ final class PeerTable: @unchecked Sendable {
     func hubConnected(_ channel: Channel) {
         loop.execute {
             self.hub = channel
-            for peer in self.links.keys.sorted() { self.notifyHub(peer: peer, connected: true) }
+            for peer in self.links.keys.sorted() { self.notifyHub(peer: peer, .connected) }
         }
     }
 
@@ -129,11 +134,11 @@ final class PeerTable: @unchecked Sendable {
         }
     }
 
-    private func notifyHub(peer: UInt64, connected: Bool) {
+    private func notifyHub(peer: UInt64, _ state: HubPeerState) {
         guard let hub else { return }
         var writer = WireWriter()
         writer.u64(peer)
-        writer.u8(connected ? 1 : 0)
+        writer.u8(state.rawValue)
         hub.send(Frame(type: HubFrameType.peerStatus, payload: writer.bytes))
     }
 

@@ -10,6 +10,9 @@ public enum NodeRole: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     case learner = 3
     /// Probing whether an election could succeed (pre-vote).
     case preCandidate = 4
+    /// Not in the membership: it applied its own removal, or most other members refuse it as a
+    /// non-member (it was removed, or its addition has not reached them yet).
+    case nonMember = 5
 
     /// The role's name, e.g. "leader".
     public var description: String {
@@ -19,6 +22,7 @@ public enum NodeRole: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         case .leader: return "leader"
         case .learner: return "learner"
         case .preCandidate: return "pre-candidate"
+        case .nonMember: return "non-member"
         }
     }
 }

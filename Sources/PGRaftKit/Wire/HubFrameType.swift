@@ -8,8 +8,19 @@ public enum HubFrameType {
     public static let peerSend: UInt16 = 0x0302
     /// Transport → consensus: bytes that peer `from` sent (u64 from, blob message).
     public static let peerReceived: UInt16 = 0x0303
-    /// Transport → consensus: peer `peer` is now connected (1) or not (0) (u64 peer, u8 state).
+    /// Transport → consensus: what became of the link to peer `peer` (u64 peer, u8 `HubPeerState`).
     public static let peerStatus: UInt16 = 0x0304
+}
+
+/// The state a `HubFrameType.peerStatus` frame reports.
+public enum HubPeerState: UInt8, Sendable {
+    /// The connection is gone.
+    case disconnected = 0
+    /// The peer greeted this node (or was greeted) and is connected.
+    case connected = 1
+    /// The peer refused this node's greeting because its applied membership does not include
+    /// this node.
+    case refusedAsNonMember = 2
 }
 
 /// A Raft message between this node and peer `peer`, as it crosses consensus.sock.

@@ -115,17 +115,61 @@ public struct PeerHello: Sendable, Equatable {
 
     /// Why this greeting cannot be accepted by node `ownId` of `cluster` whose members are `members`;
     /// nil when it can.
-    public func refusal(cluster: String, ownId: UInt64, members: Set<UInt64>) -> String? {
+    public func refusal(cluster: String, ownId: UInt64, members: Set<UInt64>) -> PeerRefusal? {
         if protocolVersion != Self.currentProtocolVersion {
-            return "peer protocol version \(protocolVersion) is not supported (this node speaks \(Self.currentProtocolVersion))"
+            return PeerRefusal(
+                "peer protocol version \(protocolVersion) is not supported (this node speaks \(Self.currentProtocolVersion))")
         }
         if clusterName != cluster {
-            return "node \(nodeId) belongs to cluster '\(clusterName)', this node to '\(cluster)'"
+            return PeerRefusal("node \(nodeId) belongs to cluster '\(clusterName)', this node to '\(cluster)'")
         }
-        if nodeId == ownId { return "node id \(nodeId) is this node's own id" }
+        if nodeId == ownId { return PeerRefusal("node id \(nodeId) is this node's own id") }
         if !members.contains(nodeId) {
-            return "node \(nodeId) is not a member of cluster '\(cluster)' (members: \(members.sorted().map(String.init).joined(separator: ", ")))"
+            return PeerRefusal(
+                "node \(nodeId) is not a member of cluster '\(cluster)' (members: \(members.sorted().map(String.init).joined(separator: ", ")))",
+                kind: .notAMember)
         }
         return nil
+    }
+}
+
+/// The payload of a refusal frame: why a greeting was refused, in words and as a kind the
+/// refused node can act on.
+public struct PeerRefusal: Sendable, Equatable {
+    /// What kind of refusal it is.
+    public enum Kind: UInt8, Sendable {
+        /// Version, cluster name or id: a configuration mistake the log explains.
+        case other = 0
+        /// The refusing node's applied membership does not include the greeting node: it was
+        /// removed, or its addition has not reached the refusing node yet.
+        case notAMember = 1
+    }
+
+    /// A sentence for the logs.
+    public var reason: String
+    /// The kind.
+    public var kind: Kind
+
+    /// A refusal for `reason`.
+    public init(_ reason: String, kind: Kind = .other) {
+        self.reason = reason
+        self.kind = kind
+    }
+
+    /// The frame payload: the reason, then the kind.
+    public func encoded() -> [UInt8] {
+        var writer = WireWriter()
+        writer.string(reason)
+        writer.u8(kind.rawValue)
+        return writer.bytes
+    }
+
+    /// Decodes a payload leniently: it is only read to be logged and acted on, so a missing or
+    /// unknown kind reads as `.other` and a missing reason as a placeholder.
+    public static func decode(_ payload: [UInt8]) -> PeerRefusal {
+        var reader = WireReader(payload)
+        guard let reason = try? reader.string(limit: 4096) else { return PeerRefusal("no reason given") }
+        let kind = (try? reader.u8()).flatMap(Kind.init(rawValue:)) ?? .other
+        return PeerRefusal(reason, kind: kind)
     }
 }
