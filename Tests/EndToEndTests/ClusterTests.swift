@@ -184,6 +184,31 @@ extension EndToEnd {
             #expect(try HTTP.get(port: cluster.node(newLeader).apiPort, path: "/health").status == 200)
         }
 
+        @Test func aNodeRemovedWhileItWasDownLearnsItOnItsReturn() throws {
+            let (cluster, leader) = try startCluster()
+            // Node 1 dials both others, so both refusals reach it.
+            #expect(cluster.node(1).stop() == 0)
+            let others = [2, 3]
+            guard let current = leader == 1 ? cluster.waitForLeader(among: others, timeout: 10) : leader else {
+                Issue.record("no leader among \(others) once node 1 stopped")
+                return
+            }
+            let reply = try cluster.client(current).call(.removeNode(id: 1), timeout: 20)
+            #expect(reply.status == .ok, "remove-node answered \(reply.status) \(reply.result)")
+            try cluster.node(1).start()
+            #expect(cluster.node(1).waitUntil(timeout: 30) { cluster.state(1)?.role == .nonMember }, "\(String(describing: cluster.state(1)))")
+            #expect(cluster.log("consensus", on: 1).contains("node 2, node 3 refuse this node as a non-member"))
+            #expect(cluster.node(1).waitAllRunning(timeout: 30))
+            let health = try HTTP.get(port: cluster.node(1).apiPort, path: "/health")
+            #expect(health.status == 503, "\(health.body)")
+            // The others go on, and log the refused greetings once, not at every retry.
+            _ = try write(cluster, via: current, prefix: "after-", count: 5)
+            for id in others {
+                let refusals = cluster.log("transport", on: id).components(separatedBy: "WARN  transport: refused peer connection").count - 1
+                #expect(refusals == 1, "node \(id) logged \(refusals) refusals as warnings")
+            }
+        }
+
         @Test func aLeaderCutOffFromTheOthersAcceptsNoWriteWhileTheMajorityGoesOn() throws {
             // The partition is a stopped transport: the watchdog must not end it early.
             let (cluster, leader) = try startCluster(supervisor: ["heartbeat_misses": "200"])

@@ -4,34 +4,54 @@ import RaftCore
 /// Membership changes, one at a time: a node joins as a learner and is promoted once it has caught
 /// up; a leader that is removed hands leadership over first; transfers wait for the new leader.
 extension ConsensusNode {
-    /// Records that `peer` refuses (or accepts again) this node as a member; logs and publishes
-    /// when that makes this node a non-member or a member again.
+    /// Records that `peer` refuses (or accepts again) this node as a member, and publishes when
+    /// that changes whether this node is a non-member.
     func noteMembershipRefusal(by peer: NodeID, refused: Bool) {
         let before = isNonMember
-        if refused { refusedAsNonMemberBy.insert(peer) } else { refusedAsNonMemberBy.remove(peer) }
-        guard isNonMember != before else { return }
-        if isNonMember {
-            let peers = refusedAsNonMemberBy.sorted().map { "node \($0)" }.joined(separator: ", ")
-            logger.warning(
-                "\(peers) refuse this node as a non-member: it was removed from the cluster, or its addition has not reached them yet; a removed node can be stopped with pgraftctl stop")
-        } else {
-            logger.info("the other members accept this node again")
-        }
-        publish(force: true)
+        if refused { refusedAsNonMemberBy[peer] = Self.nowMs() } else { refusedAsNonMemberBy[peer] = nil }
+        if isNonMember != before { publish(force: true) }
     }
 
-    /// Whether this node is out of the membership: its applied configuration leaves it out, or
-    /// more than half of the members it dials refuse it as a non-member. Only a dialling node hears
-    /// refusals, and the transport dials the members with higher ids; so a node removed while it
-    /// was down learns it on its return unless its id is the highest (see README, known limits).
+    /// How long a refusal counts without being repeated: a refused transport dials again at least
+    /// every second.
+    static let refusalMemoryMs: Int64 = 5000
+
+    /// The peers whose refusal still counts.
+    private var refusingPeers: [NodeID] {
+        let now = Self.nowMs()
+        return refusedAsNonMemberBy.filter { now - $0.value < Self.refusalMemoryMs }.keys.sorted()
+    }
+
+    /// Whether this node, unless it leads, is out of the membership: its applied configuration
+    /// leaves it out, or more than half of the members it dials refuse it as a non-member. Only a
+    /// dialling node hears refusals, and the transport dials the members with higher ids; so a node
+    /// removed while it was down learns it on its return unless its id is the highest (see README).
     var isNonMember: Bool {
-        guard let core else { return false }
+        guard let core, core.role.kind != .leader else { return false }
         let members = core.confState.allMembers
         guard !members.isEmpty else { return false }
         guard members.contains(settings.nodeId) else { return true }
-        let dialled = members.filter { $0 > settings.nodeId }
-        let refusing = dialled.filter { refusedAsNonMemberBy.contains($0) }
+        let dialled = Set(members.filter { $0 > settings.nodeId })
+        let refusing = refusingPeers.filter { dialled.contains($0) }
         return !dialled.isEmpty && refusing.count * 2 > dialled.count
+    }
+
+    /// Logs when this node becomes a non-member, or a member again, as `nonMember` (the role being
+    /// published) says.
+    func logMembershipStanding(nonMember: Bool) {
+        guard nonMember != publishedNonMember else { return }
+        publishedNonMember = nonMember
+        guard nonMember else {
+            logger.info("this node is a member of the cluster again")
+            return
+        }
+        if let core, !core.confState.allMembers.contains(settings.nodeId) {
+            logger.warning("this node applied its own removal from the cluster; stop it with pgraftctl stop")
+        } else {
+            let peers = refusingPeers.map { "node \($0)" }.joined(separator: ", ")
+            logger.warning(
+                "\(peers) refuse this node as a non-member: it was removed from the cluster, or its addition has not reached them yet; a removed node can be stopped with pgraftctl stop")
+        }
     }
 
     func addNode(_ id: NodeID, address newAddress: String, _ respond: @escaping Responder) {

@@ -54,12 +54,13 @@ extension ConsensusNode {
         }
         let role: NodeRole
         switch core.role.kind {
-        case _ where isNonMember: role = .nonMember
         case .leader: role = .leader
+        case _ where isNonMember: role = .nonMember
         case .candidate: role = .candidate
         case .preCandidate: role = .preCandidate
         case .follower: role = conf.isLearner(settings.nodeId) ? .learner : .follower
         }
+        logMembershipStanding(nonMember: role == .nonMember)
         let state = ClusterStateSnapshot(
             term: core.term, leaderId: core.leaderID ?? 0, role: role, commitIndex: core.log.committed,
             appliedIndex: sm.appliedIndex, lastIndex: core.log.lastIndex, snapshotIndex: core.log.snapshotIndex, members: members)

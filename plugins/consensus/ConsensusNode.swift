@@ -61,8 +61,12 @@ final class ConsensusNode: @unchecked Sendable {
     var ticks: UInt64 = 0
     /// A membership change was applied and the core takes it at the next advance.
     var membershipPending = false
-    /// Peers whose transport refused this node's greeting as a non-member (until they accept it).
-    var refusedAsNonMemberBy: Set<NodeID> = []
+    /// Peers whose transport refused this node's greeting as a non-member, with when they last did
+    /// (monotonic ms); forgotten when they accept it, when a leader's message arrives, or after
+    /// `refusalMemoryMs` without a repeat.
+    var refusedAsNonMemberBy: [NodeID: Int64] = [:]
+    /// Whether the role last published was non-member (its changes are logged).
+    var publishedNonMember = false
 
     init(loop: EventLoop, settings: ConsensusSettings, logger: Logger, segment: SharedSegment?, counters: ComponentCounters?) {
         self.loop = loop
@@ -135,6 +139,8 @@ final class ConsensusNode: @unchecked Sendable {
         transport?.close(promise: nil)
         transport = channel
         logger.info("transport connected")
+        // A new transport dials again: refusals that still hold will come again.
+        refusedAsNonMemberBy.removeAll()
         announcedMembers = []
         announceMembers()
         settle()
@@ -156,6 +162,8 @@ final class ConsensusNode: @unchecked Sendable {
             return
         }
         lastContactMs[message.from] = pgr_wall_ms()
+        // Only a leader sends these, and only to members: whatever refused this node is out of date.
+        if [.append, .heartbeat, .snapshot].contains(message.kind) { refusedAsNonMemberBy.removeAll() }
         measurements.received(message)
         count(received: message)
         core!.step(message)

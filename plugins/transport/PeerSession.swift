@@ -106,8 +106,9 @@ final class PeerSession: @unchecked Sendable {
 
     private func refuse(_ refusal: PeerRefusal, remote: String, context: ChannelHandlerContext, node: UInt64?) {
         var metadata: Logger.Metadata = ["remote": "\(remote)", "reason": "\(refusal.reason)"]
-        // Repeats are recognised by node id: a retrying node connects from a new port each time.
-        if let heldBack = Self.refusals.pass("\(node.map(String.init) ?? remote) \(refusal.reason)", nowMs: pgr_monotonic_ms()) {
+        // Repeats are recognised by node id, or by host: a retrying node connects from a new port each time.
+        let source = node.map { "node \($0)" } ?? context.remoteAddress?.ipAddress ?? remote
+        if let heldBack = Self.refusals.pass("\(source) \(refusal.reason)", nowMs: pgr_monotonic_ms()) {
             if heldBack > 0 { metadata["repeats_logged_at_debug"] = "\(heldBack)" }
             logger.warning("refused peer connection", metadata: metadata)
         } else {

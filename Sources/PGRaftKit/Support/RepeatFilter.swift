@@ -23,7 +23,11 @@ public final class RepeatFilter: @unchecked Sendable {
             }
             let heldBack = seen[key]?.heldBack ?? 0
             seen[key] = (nowMs, 0)
-            if seen.count > Self.maxKeys { seen = seen.filter { nowMs - $0.value.passedAtMs < quietMs } }
+            if seen.count > Self.maxKeys {
+                seen = seen.filter { nowMs - $0.value.passedAtMs < quietMs }
+                // Still too many distinct events: forget them all rather than grow without bound.
+                if seen.count > Self.maxKeys { seen = [key: (nowMs, 0)] }
+            }
             return heldBack
         }
     }

@@ -168,7 +168,7 @@ public struct PeerRefusal: Sendable, Equatable {
     /// unknown kind reads as `.other` and a missing reason as a placeholder.
     public static func decode(_ payload: [UInt8]) -> PeerRefusal {
         var reader = WireReader(payload)
-        guard let reason = try? reader.string(limit: 4096) else { return PeerRefusal("no reason given") }
+        guard let reason = try? reader.string(limit: Frame.defaultMaxPayload) else { return PeerRefusal("no reason given") }
         let kind = (try? reader.u8()).flatMap(Kind.init(rawValue:)) ?? .other
         return PeerRefusal(reason, kind: kind)
     }
