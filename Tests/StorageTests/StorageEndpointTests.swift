@@ -90,7 +90,7 @@ final class IndexAllocator: @unchecked Sendable {
         #expect(stats.syncs < UInt64(writers * perWriter) / 2, "group commit: \(stats.syncs) syncs for \(writers * perWriter) appends")
     }
 
-    @Test(.timeLimit(.minutes(1))) func writerTasksAwaitTheirOwnRepliesAndShareFsyncs() async throws {
+    @Test(.timeLimit(.minutes(5))) func writerTasksAwaitTheirOwnRepliesAndShareFsyncs() async throws {
         let harness = try EndpointHarness()
         defer { harness.stop() }
         let client = try harness.server.accept(timeout: 10)
@@ -98,7 +98,12 @@ final class IndexAllocator: @unchecked Sendable {
         let allocator = IndexAllocator(next: 1)
         let writers = 64
         let perWriter = 20
-        let statuses = try await withThrowingTaskGroup(of: [StorageStatus].self) { group in
+        // The 64 tasks run on a thread of their own: the shared pool may be held for minutes by the
+        // blocking calls of tests running alongside.
+        let executor = DedicatedThreadExecutor()
+        defer { executor.stop() }
+        let statuses = try await withTaskExecutorPreference(executor) {
+          try await withThrowingTaskGroup(of: [StorageStatus].self) { group in
             for _ in 0..<writers {
                 group.addTask {
                     var statuses: [StorageStatus] = []
@@ -113,6 +118,7 @@ final class IndexAllocator: @unchecked Sendable {
                 }
             }
             return try await group.reduce(into: []) { $0 += $1 }
+          }
         }
         #expect(statuses.count == writers * perWriter)
         #expect(statuses.allSatisfy { $0 == .persisted })
@@ -123,7 +129,7 @@ final class IndexAllocator: @unchecked Sendable {
         #expect(syncs < total / 2, "group commit: \(syncs) syncs for \(total) appends")
     }
 
-    @Test(.timeLimit(.minutes(1))) func aTaskAwaitingAReplyTimesOutThenLearnsThatTheConnectionClosed() async throws {
+    @Test(.timeLimit(.minutes(5))) func aTaskAwaitingAReplyTimesOutThenLearnsThatTheConnectionClosed() async throws {
         let dir = TemporaryDirectory("endpoint-closed")
         let server = try StorageTestServer(path: dir.path + "/consensus.sock")
         defer { server.close() }
@@ -131,17 +137,18 @@ final class IndexAllocator: @unchecked Sendable {
         let silentPeer = try UnixSocket.connect(path: server.path)
         let client = try server.accept(timeout: 10)
         defer { client.close() }
+        let executor = DedicatedThreadExecutor()
+        defer { executor.stop() }
         let ticket = try client.submit(.bounds)
         let early = await Self.failure(of: ticket, timeout: 0.2)
         guard case .timedOut = early else {
             Issue.record("expected a time-out, got \(String(describing: early))")
             return
         }
-        let waiter = Task { await Self.failure(of: ticket, timeout: 30) }
+        // On a thread of its own, so that it runs even while the shared pool is busy.
+        let waiter = Task(executorPreference: executor) { await Self.failure(of: ticket, timeout: 60) }
         // Close only once the task is suspended, so that the close is what wakes it.
-        let deadline = Date().addingTimeInterval(10)
-        while !ticket.hasWaitingTask && Date() < deadline { await Task.yield() }
-        #expect(ticket.hasWaitingTask)
+        #expect(waitUntil(timeout: 30) { ticket.hasWaitingTask })
         close(silentPeer)
         #expect(await waiter.value == .connectionClosed)
     }
