@@ -103,22 +103,22 @@ final class IndexAllocator: @unchecked Sendable {
         let executor = DedicatedThreadExecutor()
         defer { executor.stop() }
         let statuses = try await withTaskExecutorPreference(executor) {
-          try await withThrowingTaskGroup(of: [StorageStatus].self) { group in
-            for _ in 0..<writers {
-                group.addTask {
-                    var statuses: [StorageStatus] = []
-                    for _ in 0..<perWriter {
-                        let ticket = try client.submit {
-                            let index = allocator.take(1)
-                            return .append(entries(index...index))
+            try await withThrowingTaskGroup(of: [StorageStatus].self) { group in
+                for _ in 0..<writers {
+                    group.addTask {
+                        var statuses: [StorageStatus] = []
+                        for _ in 0..<perWriter {
+                            let ticket = try client.submit {
+                                let index = allocator.take(1)
+                                return .append(entries(index...index))
+                            }
+                            statuses.append(try await ticket.reply().status)
                         }
-                        statuses.append(try await ticket.reply().status)
+                        return statuses
                     }
-                    return statuses
                 }
+                return try await group.reduce(into: []) { $0 += $1 }
             }
-            return try await group.reduce(into: []) { $0 += $1 }
-          }
         }
         #expect(statuses.count == writers * perWriter)
         #expect(statuses.allSatisfy { $0 == .persisted })
