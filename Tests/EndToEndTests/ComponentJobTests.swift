@@ -165,8 +165,13 @@ extension EndToEnd {
             #expect(status.components.first { $0.name == "bridge" }?.pid == nil)
             let sleeper = try #require(status.components.first { $0.name == "sleeper" })
             #expect(sleeper.state == "RUNNING")
-            let cmdline = try String(contentsOfFile: "/proc/\(sleeper.pid!)/cmdline", encoding: .utf8)
-            #expect(cmdline.hasPrefix("/bin/sleep\u{0}3600"))
+            // RUNNING as soon as it is spawned (readiness: started): pgraft-exec may not have executed
+            // the command yet.
+            var cmdline = ""
+            #expect(node.waitUntil(timeout: 10) {
+                cmdline = (try? String(contentsOfFile: "/proc/\(sleeper.pid!)/cmdline", encoding: .utf8)) ?? ""
+                return cmdline.hasPrefix("/bin/sleep\u{0}3600")
+            }, "\(cmdline)")
             kill(sleeper.pid!, SIGKILL)
             #expect(node.waitUntil(timeout: 20) { node.component("sleeper")?.restarts == 1 && node.component("sleeper")?.state == "RUNNING" })
         }
