@@ -48,7 +48,8 @@ enum APIEndpoint: Equatable {
         switch self {
         case .health, .node: return ["GET", "HEAD"]
         case .kvKey: return ["GET", "PUT", "DELETE"]
-        case .logStats, .members: return ["GET", "POST"]
+        case .logStats: return ["GET", "POST", "DELETE"]
+        case .members: return ["GET", "POST"]
         case .kvList, .logRecord, .cluster, .metrics: return ["GET"]
         case .member: return ["DELETE"]
         case .leaderTransfer: return ["POST"]

@@ -168,6 +168,17 @@ extension APIRouter {
         }
     }
 
+    func logTrim(through: UInt64, on loop: EventLoop) -> EventLoopFuture<APIResponse> {
+        ask(.logTrim(through: through), on: loop) { result in
+            guard case .logTrimmed(let through, let index, let term) = result else { return nil }
+            var json = JSONText()
+            json.number("trimmed_through", through)
+            json.number("index", index)
+            json.number("term", term)
+            return APIResponse(status: 200, body: json.finish())
+        }
+    }
+
     func logStats(on loop: EventLoop) -> EventLoopFuture<APIResponse> {
         ask(.logStats, on: loop) { result in
             guard case .logStats(let count, let bytes, let first, let last, let lastIndex) = result else { return nil }
@@ -266,6 +277,7 @@ extension ClientOperation {
         case .logAppend: return "log append"
         case .logGet: return "log get"
         case .logStats: return "log stats"
+        case .logTrim: return "log trim"
         case .addNode: return "add node"
         case .removeNode: return "remove node"
         case .transferLeader: return "transfer leader"

@@ -78,6 +78,13 @@ public struct APIRouter: Sendable {
             return list(prefix: prefix, stale: try APIRequest.staleFlag(query), on: loop)
         case .logStats:
             if request.method == "POST" { return try logAppend(request.body, on: loop) }
+            if request.method == "DELETE" {
+                let query = try request.query(allowed: ["through"])
+                guard let raw = query["through"], let through = UInt64(raw), through > 0 else {
+                    throw APIInputError("DELETE /v1/log needs ?through=SEQUENCE, a whole number ≥ 1 (the last record to drop)")
+                }
+                return logTrim(through: through, on: loop)
+            }
             _ = try request.query(allowed: [])
             return logStats(on: loop)
         case .logRecord(let raw):

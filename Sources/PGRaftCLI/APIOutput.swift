@@ -44,6 +44,12 @@ public enum APIOutput {
         return "sequence \(number(o["sequence"])) (index \(number(o["index"])), term \(number(o["term"])))"
     }
 
+    /// `log trim`: what is gone now, and where the trim sits in the Raft log.
+    public static func logTrim(_ body: [UInt8]) throws(CLIError) -> String {
+        let o = try object(body)
+        return "trimmed through sequence \(number(o["trimmed_through"])) (index \(number(o["index"])), term \(number(o["term"])))"
+    }
+
     /// `log stats`: one "name: value" line per figure, in a fixed order.
     public static func logStats(_ body: [UInt8]) throws(CLIError) -> String {
         let o = try object(body)

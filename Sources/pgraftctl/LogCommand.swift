@@ -7,7 +7,7 @@ import PGRaftKit
 struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "log", abstract: "Append to and read the replicated command log through the node's HTTP API.",
-        subcommands: [LogAppend.self, LogGet.self, LogStats.self])
+        subcommands: [LogAppend.self, LogGet.self, LogStats.self, LogTrim.self])
 }
 
 /// `pgraftctl log append DATA`.
@@ -54,5 +54,24 @@ struct LogStats: ParsableCommand {
 
     func run() throws {
         print(try APIOutput.logStats(try node.api().call("GET", "/v1/log")))
+    }
+}
+
+/// `pgraftctl log trim --through SEQUENCE`.
+struct LogTrim: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trim",
+        abstract: "Drop the records up to and including a sequence, on every node; sequences are never reused.")
+
+    @OptionGroup var node: NodeOptions
+
+    @Option(name: .long, help: "The last sequence to drop.")
+    var through: String
+
+    func run() throws {
+        guard let number = UInt64(through), number > 0 else {
+            throw CLIError("--through must be a whole number ≥ 1, not \"\(through)\"")
+        }
+        print(try APIOutput.logTrim(try node.api().call("DELETE", "/v1/log?through=\(number)")))
     }
 }

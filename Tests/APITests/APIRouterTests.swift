@@ -29,6 +29,8 @@ struct APIRouterTests {
             return .reply(.ok, leader: 1, .logRecord(sequence: 4, index: 23, term: 7, data: []))
         case .logStats:
             return .reply(.ok, leader: 1, .logStats(count: 4, bytes: 100, firstSequence: 1, lastSequence: 4, lastIndex: 23))
+        case .logTrim(let through):
+            return .reply(.ok, leader: 1, .logTrimmed(through: min(through, 4), index: 25, term: 7))
         case .addNode, .removeNode:
             return .reply(.ok, leader: 1, .written(revision: 0, index: 24, term: 7))
         case .transferLeader:
@@ -95,6 +97,10 @@ struct APIRouterTests {
             #expect(stats["count"] as? Int == 4 && stats["last_index"] as? Int == 23 && stats["first_sequence"] as? Int == 1)
             #expect(fake.operations.contains(.logAppend(data: Array("entry".utf8))))
             #expect(fake.operations.contains(.logGet(sequence: 9, linearizable: true)))
+            let trimmed = try api.request("DELETE", "/v1/log?through=3")
+            #expect(trimmed.status == 200)
+            #expect(String(decoding: trimmed.body, as: UTF8.self) == #"{"trimmed_through":3,"index":25,"term":7}"# + "\n")
+            #expect(fake.operations.contains(.logTrim(through: 3)))
         }
     }
 
@@ -181,6 +187,9 @@ struct APIRouterTests {
         ("GET", "/v1/kv?prefix=a&limit=3", "", 400, "unknown query parameter \"limit\""),
         ("GET", "/v1/log/abc", "", 400, "log sequence in the path"),
         ("GET", "/v1/log/0", "", 400, "log sequence in the path"),
+        ("DELETE", "/v1/log", "", 400, "DELETE /v1/log needs ?through=SEQUENCE"),
+        ("DELETE", "/v1/log?through=0", "", 400, "DELETE /v1/log needs ?through=SEQUENCE"),
+        ("DELETE", "/v1/log?through=3&all=1", "", 400, "unknown query parameter \"all\""),
         ("DELETE", "/v1/members/x1", "", 400, "node id in the path"),
         ("DELETE", "/v1/members/2147483648", "", 400, "must be in 1…2147483647"),
         ("POST", "/v1/members", "{", 400, "not valid JSON"),

@@ -45,6 +45,11 @@ struct OutputTests {
         #expect(lines.dropFirst().first == "this node is not a member of the cluster: it was removed, or its addition has not reached the other members yet")
     }
 
+    @Test func logTrim_saysWhatIsGone() throws {
+        let body = Array(#"{"trimmed_through":3,"index":25,"term":7}"#.utf8)
+        #expect(try APIOutput.logTrim(body) == "trimmed through sequence 3 (index 25, term 7)")
+    }
+
     @Test func clusterJSON_isTheAPIObject() throws {
         let json = String(decoding: try APIJSON.encode(ClusterView(clusterName: "prod", nodeId: 2, state: ClusterStateSnapshot())), as: UTF8.self)
         #expect(

@@ -242,6 +242,17 @@ extension EndToEnd {
             #expect(http.status == 200 && http.body.contains("\"value\":\"hello there\""), "\(http.status) \(http.body)")
             let missing = try HTTP.get(port: cluster.node(leader).apiPort, path: "/v1/kv/nothing-here")
             #expect(missing.status == 404 && missing.body.contains("error"))
+            // The command log: three records, the first two trimmed away on every node.
+            for record in ["one", "two", "three"] {
+                let appended = try cluster.node(followers[0]).ctl(["log", "append", record])
+                #expect(appended.status == 0, "log append: \(appended.stdout) \(appended.stderr)")
+            }
+            let trim = try cluster.node(followers[1]).ctl(["log", "trim", "--through", "2"])
+            #expect(trim.status == 0 && trim.stdout.hasPrefix("trimmed through sequence 2"), "log trim: \(trim.stdout) \(trim.stderr)")
+            let gone = try cluster.node(leader).ctl(["log", "get", "1"])
+            #expect(gone.status != 0 && gone.stderr.contains("records held: 3...3"), "log get 1: \(gone.stdout) \(gone.stderr)")
+            let kept = try cluster.node(leader).ctl(["log", "get", "3"])
+            #expect(kept.status == 0 && kept.stdout == "three\n", "log get 3: \(kept.stdout) \(kept.stderr)")
             // A planned switchover through the segment's command queue.
             let target = followers[1]
             let transfer = try cluster.node(followers[0]).ctl(["cluster", "transfer-leader", "\(target)"])

@@ -48,6 +48,41 @@ struct StateMachineTests {
         #expect(sm.logStats == CommandLogStats(count: 2, bytes: 4, firstSequence: 1, lastSequence: 2, lastRaftIndex: 8))
     }
 
+    @Test("command log: a trim drops records up to a sequence; sequences go on; snapshots keep the trim")
+    func commandLogTrim() {
+        var sm = ReplicatedStateMachine()
+        for i in 1...4 { sm.apply(entry(UInt64(i) + 1, .logAppend(data: [UInt8(i), UInt8(i)]))) }
+        #expect(sm.apply(entry(6, .logTrim(through: 2))) == .logTrimmed(through: 2))
+        #expect(sm.logRecord(2) == nil)
+        #expect(sm.logRecord(3) == CommandLogRecord(sequence: 3, raftIndex: 4, raftTerm: 1, data: [3, 3]))
+        #expect(sm.logStats == CommandLogStats(count: 2, bytes: 4, firstSequence: 3, lastSequence: 4, lastRaftIndex: 5))
+        // An older trim point changes nothing; one past the end drops what there is.
+        #expect(sm.apply(entry(7, .logTrim(through: 1))) == .logTrimmed(through: 2))
+        #expect(sm.apply(entry(8, .logAppend(data: [5]))) == .appended(sequence: 5))
+        let restored = ReplicatedStateMachine.restore(sm.snapshot(), membership: ConfState())
+        #expect(restored == sm)
+        #expect(restored?.logRecord(5)?.sequence == 5)
+        #expect(sm.apply(entry(9, .logTrim(through: 99))) == .logTrimmed(through: 5))
+        #expect(sm.logStats == CommandLogStats(count: 0, bytes: 0, firstSequence: 0, lastSequence: 5, lastRaftIndex: 0))
+        #expect(sm.apply(entry(10, .logAppend(data: []))) == .appended(sequence: 6))
+        #expect(Command.decode(Command.logTrim(through: 7).encode()) == .logTrim(through: 7))
+    }
+
+    @Test("a version 2 snapshot (before trimming existed) still restores")
+    func versionTwoSnapshot() throws {
+        var sm = ReplicatedStateMachine(membership: ConfState(voters: [1]))
+        sm.apply(entry(2, .put(key: "k", value: [1])))
+        var bytes = sm.snapshot()
+        // Version 2 had no trim point: the 8 bytes before the (empty) command log's count.
+        #expect(Array(bytes.suffix(12)) == [UInt8](repeating: 0, count: 12))
+        bytes.removeSubrange((bytes.count - 12)..<(bytes.count - 4))
+        bytes[4] = 2
+        let restored = try #require(ReplicatedStateMachine.restore(bytes, membership: ConfState()))
+        #expect(restored == sm)
+        bytes[4] = 9
+        #expect(ReplicatedStateMachine.restore(bytes, membership: ConfState()) == nil)
+    }
+
     @Test("membership follows conf change entries; addresses of removed members are dropped")
     func membership() {
         var sm = ReplicatedStateMachine(membership: ConfState(voters: [1, 2]))

@@ -21,6 +21,8 @@ extension ConsensusNode {
             propose(.delete(key: key), respond)
         case .logAppend(let data):
             propose(.logAppend(data: data), respond)
+        case .logTrim(let through):
+            propose(.logTrim(through: through), respond)
         case .get(let key, let linearizable):
             guard Self.validKey(key, respond) else { return }
             read(linearizable, respond) { sm in
@@ -42,7 +44,11 @@ extension ConsensusNode {
             }
         case .logGet(let sequence, let linearizable):
             read(linearizable, respond) { sm in
-                guard let r = sm.logRecord(sequence) else { return (.notFound, .message("log record \(sequence) does not exist")) }
+                guard let r = sm.logRecord(sequence) else {
+                    let stats = sm.logStats
+                    let held = stats.count == 0 ? "none" : "\(stats.firstSequence)...\(stats.lastSequence)"
+                    return (.notFound, .message("log record \(sequence) does not exist (records held: \(held))"))
+                }
                 return (.ok, .logRecord(sequence: r.sequence, index: r.raftIndex, term: r.raftTerm, data: r.data))
             }
         case .logStats:

@@ -167,6 +167,8 @@ extension ConsensusNode {
             return .written(revision: revision, index: entry.index, term: entry.term)
         case .appended(let sequence):
             return .logRecord(sequence: sequence, index: entry.index, term: entry.term, data: [])
+        case .logTrimmed(let through):
+            return .logTrimmed(through: through, index: entry.index, term: entry.term)
         case .membership, .none, .invalid:
             return .written(revision: 0, index: entry.index, term: entry.term)
         }

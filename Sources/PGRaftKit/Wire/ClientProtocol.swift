@@ -26,6 +26,8 @@ public enum ClientOperation: Sendable, Equatable {
     case logGet(sequence: UInt64, linearizable: Bool)
     /// The command log's size and bounds.
     case logStats
+    /// Drop the command-log records up to and including sequence `through`, through the log.
+    case logTrim(through: UInt64)
     /// Add node `id`, reachable at `address` ("host:port"), as a learner; it is promoted to voter
     /// once it has caught up.
     case addNode(id: UInt64, address: String)
@@ -49,6 +51,7 @@ public enum ClientOperation: Sendable, Equatable {
         case .removeNode: return 9
         case .transferLeader: return 10
         case .metrics: return 11
+        case .logTrim: return 12
         }
     }
 }
@@ -90,6 +93,8 @@ public struct ClientRequest: Sendable, Equatable {
             w.string(address)
         case .removeNode(let id), .transferLeader(let id):
             w.u64(id)
+        case .logTrim(let through):
+            w.u64(through)
         case .logStats, .metrics:
             break
         }
@@ -114,6 +119,7 @@ public struct ClientRequest: Sendable, Equatable {
         case 9: operation = .removeNode(id: try r.u64())
         case 10: operation = .transferLeader(id: try r.u64())
         case 11: operation = .metrics
+        case 12: operation = .logTrim(through: try r.u64())
         default: throw WireDecodeError("unknown client operation \(code)")
         }
         try r.expectEnd()
@@ -206,6 +212,9 @@ public enum ClientResult: Sendable, Equatable {
     case logRecord(sequence: UInt64, index: UInt64, term: UInt64, data: [UInt8])
     /// The command log's record count, data bytes, first and last sequence, and last Raft index.
     case logStats(count: UInt64, bytes: UInt64, firstSequence: UInt64, lastSequence: UInt64, lastIndex: UInt64)
+    /// A trim committed and applied: the records up to and including `through` are gone, and the
+    /// trim's place in the log.
+    case logTrimmed(through: UInt64, index: UInt64, term: UInt64)
     /// Consensus's measurements.
     case metrics(ConsensusMetrics)
     /// Why the request did not succeed.
@@ -278,6 +287,9 @@ public struct ClientReply: Sendable, Equatable {
         case .message(let text):
             w.u8(7)
             w.string(text)
+        case .logTrimmed(let through, let index, let term):
+            w.u8(8)
+            for value in [through, index, term] { w.u64(value) }
         }
         return w.bytes
     }
@@ -320,6 +332,7 @@ public struct ClientReply: Sendable, Equatable {
             }
             result = .metrics(ConsensusMetrics(latencyCounts: counts, latencySumMs: sum, sentByKind: lists[0], receivedByKind: lists[1]))
         case 7: result = .message(try r.string())
+        case 8: result = .logTrimmed(through: try r.u64(), index: try r.u64(), term: try r.u64())
         default: throw WireDecodeError("unknown client result \(tag)")
         }
         try r.expectEnd()

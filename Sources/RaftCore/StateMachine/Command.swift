@@ -9,6 +9,9 @@ public enum Command: Sendable, Equatable {
     case compareAndSet(key: String, expectedRevision: UInt64, value: [UInt8])
     /// Append a record to the command log.
     case logAppend(data: [UInt8])
+    /// Drop the command-log records up to and including sequence `through` (sequences are never
+    /// reused: the next append continues after the last one).
+    case logTrim(through: UInt64)
     /// Record a member's address (membership itself changes through ``ConfChange``).
     case setMemberAddress(node: NodeID, address: String)
     /// A no-op carrying a client tag; used by clients to fence reads through the log.
@@ -40,6 +43,9 @@ public enum Command: Sendable, Equatable {
         case .logAppend(let d):
             w.write(UInt8(4))
             w.write(d)
+        case .logTrim(let through):
+            w.write(Self.logTrimCode)
+            w.write(through)
         case .setMemberAddress(let n, let a):
             w.write(Self.memberAddressCode)
             w.write(n)
@@ -79,6 +85,9 @@ public enum Command: Sendable, Equatable {
         case 4:
             guard let d = r.readBytes() else { return nil }
             c = .logAppend(data: d)
+        case Self.logTrimCode:
+            guard let through = r.readUInt64() else { return nil }
+            c = .logTrim(through: through)
         case Self.memberAddressCode:
             guard let n = r.readUInt64(), let a = r.readString() else { return nil }
             c = .setMemberAddress(node: n, address: a)
@@ -104,6 +113,7 @@ public enum Command: Sendable, Equatable {
 extension Command {
     static let memberAddressCode: UInt8 = 5
     static let requestCode: UInt8 = 8
+    static let logTrimCode: UInt8 = 9
 
     /// The proposer and sequence of the `.request` encoded in `bytes`, read from its first bytes
     /// without decoding (or copying) the command inside; nil for any other command. The node that

@@ -6,7 +6,7 @@ public struct CommandLogStats: Sendable, Equatable {
     public var bytes: UInt64
     /// Sequence number of the first record (0 if empty).
     public var firstSequence: UInt64
-    /// Sequence number of the last record (0 if empty).
+    /// The last sequence number given to a record, trimmed or not (0 if none ever was).
     public var lastSequence: UInt64
     /// Raft index of the last record (0 if empty).
     public var lastRaftIndex: UInt64

@@ -8,6 +8,9 @@ public enum CommandResult: Sendable, Equatable {
     case compareAndSet(succeeded: Bool, revision: UInt64)
     /// A command-log append; the record's sequence number (from 1).
     case appended(sequence: UInt64)
+    /// A command-log trim; the records up to and including `through` are gone (after this trim or
+    /// an earlier one).
+    case logTrimmed(through: UInt64)
     /// A membership change or address update was applied (or refused identically everywhere).
     case membership
     /// A no-op (the leader's, or a client's fence).

@@ -20,6 +20,8 @@ public struct ReplicatedStateMachine: Sendable, Equatable {
     private var kv: [String: KeyValueRecord] = [:]
     private var commandLog: [CommandLogRecord] = []
     private var commandLogBytes: UInt64 = 0
+    /// Records up to and including this sequence were trimmed away.
+    private var commandLogTrimmed: UInt64 = 0
 
     /// Creates an empty state machine with the given initial membership.
     public init(membership: ConfState = ConfState()) {
@@ -61,10 +63,16 @@ public struct ReplicatedStateMachine: Sendable, Equatable {
             guard current == expected else { return .compareAndSet(succeeded: false, revision: current) }
             return .compareAndSet(succeeded: true, revision: write(key, value))
         case .logAppend(let data):
-            let seq = UInt64(commandLog.count) + 1
+            let seq = commandLogTrimmed + UInt64(commandLog.count) + 1
             commandLog.append(CommandLogRecord(sequence: seq, raftIndex: entry.index, raftTerm: entry.term, data: data))
             commandLogBytes += UInt64(data.count)
             return .appended(sequence: seq)
+        case .logTrim(let through):
+            let dropped = Int(min(through, commandLogTrimmed + UInt64(commandLog.count)) - min(through, commandLogTrimmed))
+            commandLogBytes -= commandLog.prefix(dropped).reduce(0) { $0 + UInt64($1.data.count) }
+            commandLog.removeFirst(dropped)
+            commandLogTrimmed += UInt64(dropped)
+            return .logTrimmed(through: commandLogTrimmed)
         case .setMemberAddress(let node, let address):
             if membership.allMembers.contains(node) { addresses[node] = address }
             return .membership
@@ -104,24 +112,25 @@ public struct ReplicatedStateMachine: Sendable, Equatable {
     /// The number of keys.
     public var keyCount: Int { kv.count }
 
-    /// The command-log record with sequence number `sequence`.
+    /// The command-log record with sequence number `sequence` (nil if trimmed or never appended).
     public func logRecord(_ sequence: UInt64) -> CommandLogRecord? {
-        guard sequence >= 1, sequence <= UInt64(commandLog.count) else { return nil }
-        return commandLog[Int(sequence - 1)]
+        guard sequence > commandLogTrimmed, sequence - commandLogTrimmed <= UInt64(commandLog.count) else { return nil }
+        return commandLog[Int(sequence - commandLogTrimmed - 1)]
     }
 
     /// Statistics of the command log.
     public var logStats: CommandLogStats {
         CommandLogStats(
             count: UInt64(commandLog.count), bytes: commandLogBytes,
-            firstSequence: commandLog.isEmpty ? 0 : 1, lastSequence: UInt64(commandLog.count),
+            firstSequence: commandLog.first?.sequence ?? 0, lastSequence: commandLogTrimmed + UInt64(commandLog.count),
             lastRaftIndex: commandLog.last?.raftIndex ?? 0)
     }
 
     // MARK: - Snapshots
 
     static let snapshotMagic: UInt32 = 0x5052_534D  // "PRSM"
-    static let snapshotVersion: UInt8 = 2
+    /// Version 3 added the command log's trim point; version 2 images (no trim) still restore.
+    static let snapshotVersion: UInt8 = 3
 
     /// The deterministic encoding of the whole state (keys and members in sorted order).
     public func snapshot() -> [UInt8] {
@@ -150,6 +159,7 @@ public struct ReplicatedStateMachine: Sendable, Equatable {
             w.write(r.modRevision)
             w.write(r.version)
         }
+        w.write(commandLogTrimmed)
         w.write(UInt32(commandLog.count))
         for rec in commandLog {
             w.write(rec.raftIndex)
@@ -165,7 +175,7 @@ public struct ReplicatedStateMachine: Sendable, Equatable {
         var sm = ReplicatedStateMachine(membership: membership)
         if bytes.isEmpty { return sm }
         var r = ByteReader(bytes)
-        guard r.readUInt32() == snapshotMagic, r.readUInt8() == snapshotVersion,
+        guard r.readUInt32() == snapshotMagic, let version = r.readUInt8(), version == 2 || version == snapshotVersion,
             let applied = r.readUInt64(), let conf = ConfState.read(from: &r), let nAddr = r.readUInt32()
         else { return nil }
         sm.appliedIndex = applied
@@ -184,10 +194,14 @@ public struct ReplicatedStateMachine: Sendable, Equatable {
             else { return nil }
             sm.kv[k] = KeyValueRecord(value: v, createRevision: c, modRevision: m, version: ver)
         }
+        if version >= 3 {
+            guard let trimmed = r.readUInt64(), trimmed <= UInt64.max / 2 else { return nil }
+            sm.commandLogTrimmed = trimmed
+        }
         guard let nLog = r.readUInt32() else { return nil }
         for i in 0..<nLog {
             guard let idx = r.readUInt64(), let t = r.readUInt64(), let d = r.readBytes() else { return nil }
-            sm.commandLog.append(CommandLogRecord(sequence: UInt64(i) + 1, raftIndex: idx, raftTerm: t, data: d))
+            sm.commandLog.append(CommandLogRecord(sequence: sm.commandLogTrimmed + UInt64(i) + 1, raftIndex: idx, raftTerm: t, data: d))
             sm.commandLogBytes += UInt64(d.count)
         }
         return r.isAtEnd ? sm : nil
