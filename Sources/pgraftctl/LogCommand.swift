@@ -6,7 +6,7 @@ import PGRaftKit
 /// `pgraftctl log …`: the replicated command log, through the node's HTTP API.
 struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "log", abstract: "Append to and read the replicated command log through the node's HTTP API.",
+        commandName: "log", abstract: "Append to, read and trim the replicated command log through the node's HTTP API.",
         subcommands: [LogAppend.self, LogGet.self, LogStats.self, LogTrim.self])
 }
 

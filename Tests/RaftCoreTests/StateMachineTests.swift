@@ -65,21 +65,38 @@ struct StateMachineTests {
         #expect(sm.apply(entry(9, .logTrim(through: 99))) == .logTrimmed(through: 5))
         #expect(sm.logStats == CommandLogStats(count: 0, bytes: 0, firstSequence: 0, lastSequence: 5, lastRaftIndex: 0))
         #expect(sm.apply(entry(10, .logAppend(data: []))) == .appended(sequence: 6))
+        #expect(sm.apply(entry(11, .logTrim(through: .max))) == .logTrimmed(through: 6))
         #expect(Command.decode(Command.logTrim(through: 7).encode()) == .logTrim(through: 7))
     }
 
-    @Test("a version 2 snapshot (before trimming existed) still restores")
+    @Test("a version 2 snapshot (before trimming existed) still restores, its records numbered from 1")
     func versionTwoSnapshot() throws {
         var sm = ReplicatedStateMachine(membership: ConfState(voters: [1]))
         sm.apply(entry(2, .put(key: "k", value: [1])))
+        let record = [UInt8](repeating: 7, count: 3)
+        sm.apply(entry(3, .logAppend(data: record)))
         var bytes = sm.snapshot()
-        // Version 2 had no trim point: the 8 bytes before the (empty) command log's count.
-        #expect(Array(bytes.suffix(12)) == [UInt8](repeating: 0, count: 12))
-        bytes.removeSubrange((bytes.count - 12)..<(bytes.count - 4))
+        // The command log section: trim point (u64 0), count (u32 1), then the one record
+        // (index, term, data with its u32 length). Version 2 had no trim point.
+        let recordBytes = 8 + 8 + 4 + record.count
+        let trimAt = bytes.count - recordBytes - 4 - 8
+        #expect(Array(bytes[trimAt..<(trimAt + 8)]) == [UInt8](repeating: 0, count: 8))
+        bytes.removeSubrange(trimAt..<(trimAt + 8))
         bytes[4] = 2
         let restored = try #require(ReplicatedStateMachine.restore(bytes, membership: ConfState()))
         #expect(restored == sm)
+        #expect(restored.logRecord(1)?.data == record)
         bytes[4] = 9
+        #expect(ReplicatedStateMachine.restore(bytes, membership: ConfState()) == nil)
+    }
+
+    @Test("a snapshot whose trim point would overflow the sequences is refused")
+    func absurdTrimPoint() throws {
+        var sm = ReplicatedStateMachine(membership: ConfState(voters: [1]))
+        sm.apply(entry(2, .logAppend(data: [1])))
+        var bytes = sm.snapshot()
+        let trimAt = bytes.count - (8 + 8 + 4 + 1) - 4 - 8
+        for i in trimAt..<(trimAt + 8) { bytes[i] = 0xFF }
         #expect(ReplicatedStateMachine.restore(bytes, membership: ConfState()) == nil)
     }
 

@@ -1,5 +1,6 @@
 /// The state every member builds by applying the committed log in order: the membership,
-/// a key-value map with revisions, an append-only command log, and the PostgreSQL topology.
+/// a key-value map with revisions, a command log (appended to, trimmed from the front), and the
+/// PostgreSQL topology.
 ///
 /// Deterministic: the same entries give the same state and the same ``snapshot()`` bytes on
 /// every member.
