@@ -163,7 +163,12 @@ final class ConsensusNode: @unchecked Sendable {
         }
         lastContactMs[message.from] = pgr_wall_ms()
         // Only a leader sends these, and only to members: whatever refused this node is out of date.
-        if [.append, .heartbeat, .snapshot].contains(message.kind) { refusedAsNonMemberBy.removeAll() }
+        if !refusedAsNonMemberBy.isEmpty {
+            switch message.kind {
+            case .append, .heartbeat, .snapshot: refusedAsNonMemberBy.removeAll()
+            default: break
+            }
+        }
         measurements.received(message)
         count(received: message)
         core!.step(message)
