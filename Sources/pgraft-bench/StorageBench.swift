@@ -33,7 +33,7 @@ struct StorageBench: ParsableCommand {
     @Option(help: "Payload bytes per entry.")
     var payloadBytes: Int = 100
 
-    @Option(help: "Concurrent writers in phase (c).")
+    @Option(help: "Concurrent writers in phases (c), (c') and (c'').")
     var writers: Int = 64
 
     @Option(help: "Entries for the RSS phase (0 skips it); RSS is read at 100,000 and at this count.")
