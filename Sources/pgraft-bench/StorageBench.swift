@@ -156,7 +156,7 @@ struct StorageBench: ParsableCommand {
             let sorted = latencies.sorted()
             return PhaseResult(
                 entriesPerSecond: Double(entries) / elapsed, syncsPerSecond: Double(syncs) / elapsed,
-                p50: StorageBench.percentile(sorted, 50), p99: StorageBench.percentile(sorted, 99))
+                p50: percentile(sorted, 50), p99: percentile(sorted, 99))
         }
     }
 
@@ -181,10 +181,6 @@ struct StorageBench: ParsableCommand {
                 defer { next += count }
                 return next
             }
-        }
-
-        func record(_ latency: Double, ok: Bool) {
-            record(ok ? [latency] : [], failures: ok ? 0 : 1)
         }
 
         func record(_ more: [Double], failures moreFailures: Int) {
@@ -312,14 +308,19 @@ struct StorageBench: ParsableCommand {
         }
         try send(writers)
         var head = 0
+        var latencies: [Double] = []
+        var failures = 0
         while head < inFlight.count {
             var acknowledged = 0
             repeat {
                 let (ticket, sentAt) = inFlight[head]
                 head += 1
                 acknowledged += 1
-                let reply = try ticket.wait(timeout: 60)
-                log.record(Self.now() - sentAt, ok: reply.status == .persisted)
+                if try ticket.wait(timeout: 60).status == .persisted {
+                    latencies.append(Self.now() - sentAt)
+                } else {
+                    failures += 1
+                }
             } while head < inFlight.count && inFlight[head].ticket.isComplete
             if Self.now() < deadline { try send(acknowledged) }
             if head > 4096 {
@@ -329,7 +330,6 @@ struct StorageBench: ParsableCommand {
         }
         let elapsed = Self.now() - start
         let syncs = try client.stats().syncs - syncsBefore
-        let (latencies, failures) = log.drain()
         guard failures == 0 else { throw ValidationError("\(failures) appends failed") }
         return PhaseSample(latencies: latencies, syncs: syncs, elapsed: elapsed)
     }
@@ -372,7 +372,7 @@ struct StorageBench: ParsableCommand {
 
     private func rssPhase(client: StorageClient, log: LogState, data: [UInt8], pid: Int32) throws {
         let batch: UInt64 = 1000
-        var samples: [(entries: UInt64, rssKB: Int, indexBytes: UInt64)] = []
+        var samples: [(entries: UInt64, rssMiB: Double, indexBytes: UInt64)] = []
         let checkpoints: [UInt64] = [100_000, UInt64(rssEntries)]
         var tickets: [StorageTicket] = []
         for checkpoint in checkpoints where checkpoint >= log.nextIndex {
@@ -394,41 +394,26 @@ struct StorageBench: ParsableCommand {
             // Read old entries back from disk, as a lagging follower would.
             _ = try client.entries(from: 1, to: 1001)
             _ = try client.entries(from: checkpoint / 2, to: checkpoint / 2 + 1000)
-            samples.append((checkpoint, Self.rssKB(pid: pid), try client.stats().indexBytes))
+            samples.append((checkpoint, MemoryUse(pid: pid).rss, try client.stats().indexBytes))
         }
         print("")
         print("entries      storage RSS   in-memory index")
         for sample in samples {
             print(
                 String(sample.entries).padding(toLength: 13, withPad: " ", startingAt: 0)
-                    + "\(String(format: "%.1f", Double(sample.rssKB) / 1024)) MiB".padding(toLength: 14, withPad: " ", startingAt: 0)
+                    + "\(String(format: "%.1f", sample.rssMiB)) MiB".padding(toLength: 14, withPad: " ", startingAt: 0)
                     + "\(String(format: "%.1f", Double(sample.indexBytes) / 1024)) KiB")
         }
         if samples.count == 2 {
-            let growth = Double(samples[1].rssKB) / Double(samples[0].rssKB) - 1
+            let growth = samples[1].rssMiB / samples[0].rssMiB - 1
             print("RSS growth from \(samples[0].entries) to \(samples[1].entries) entries: \(String(format: "%+.1f", growth * 100)) %   target within 10 %")
         }
-    }
-
-    static func rssKB(pid: Int32) -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-            return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
-        }
-        return 0
     }
 
     static func now() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-
-    /// Nearest-rank percentile of sorted values.
-    static func percentile(_ sorted: [Double], _ p: Double) -> Double {
-        guard !sorted.isEmpty else { return 0 }
-        let rank = Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1
-        return sorted[min(max(rank, 0), sorted.count - 1)]
     }
 
     static func column(_ value: Double, _ width: Int, _ decimals: Int) -> String {
