@@ -417,7 +417,7 @@ public final class Supervisor {
         case .leaveFailed:
             let name = component.spec.name
             logger.critical(
-                "\(name) reported damage a restart cannot repair; it stays FAILED and the components after it wait. See `pgraftctl logs \(name)`; once repaired, `pgraftctl restart \(name)`")
+                "\(name) reported damage a restart cannot repair; it stays FAILED and the components after it that have not started yet wait. See `pgraftctl logs \(name)`; once repaired, `pgraftctl restart \(name)`")
             transition(component, to: .failed)
         case .giveUp(let why):
             logger.critical("restart intensity exceeded: \(why); stopping the node")

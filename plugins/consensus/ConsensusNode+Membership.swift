@@ -31,6 +31,7 @@ extension ConsensusNode {
         let members = core.confState.allMembers
         guard !members.isEmpty else { return false }
         guard members.contains(settings.nodeId) else { return true }
+        guard !refusedAsNonMemberBy.isEmpty else { return false }
         let dialled = Set(members.filter { $0 > settings.nodeId })
         let refusing = refusingPeers.filter { dialled.contains($0) }
         return !dialled.isEmpty && refusing.count * 2 > dialled.count
