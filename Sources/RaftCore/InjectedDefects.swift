@@ -19,6 +19,10 @@ public struct InjectedDefects: OptionSet, Sendable, Hashable {
     public static let applyBeforeCommit = InjectedDefects(rawValue: 1 << 3)
     /// Send append and vote acknowledgements before the entries and vote are durable.
     public static let ackBeforePersist = InjectedDefects(rawValue: 1 << 4)
+    /// Become leader as soon as the peers' votes make a majority, before the candidate's own term
+    /// and vote are durable. A crash then can bring it back in the previous term, free to lead the
+    /// same term again with other entries at the same indexes.
+    public static let leadBeforeDurableTerm = InjectedDefects(rawValue: 1 << 5)
 
     /// Every defect with its command-line name.
     public static let named: [(name: String, defect: InjectedDefects)] = [
@@ -27,5 +31,6 @@ public struct InjectedDefects: OptionSet, Sendable, Hashable {
         ("skip-log-up-to-date-check", .skipLogUpToDateCheck),
         ("apply-before-commit", .applyBeforeCommit),
         ("ack-before-persist", .ackBeforePersist),
+        ("lead-before-durable-term", .leadBeforeDurableTerm),
     ]
 }

@@ -53,6 +53,11 @@ extension RawNode {
         }
     }
 
+    /// Whether this node's current term and its vote for itself are on disk.
+    var termIsDurable: Bool {
+        persistedHardState.term == term && persistedHardState.vote == id
+    }
+
     /// Counts votes; moves on when the election is decided. Returns whether it was.
     @discardableResult
     mutating func tallyVotes() -> Bool {
@@ -70,7 +75,18 @@ extension RawNode {
         }
         switch confState.quorum.voteResult({ votes[$0] }) {
         case .won:
-            if pre { campaign(pre: false, transfer: false) } else { becomeLeader() }
+            if pre {
+                campaign(pre: false, transfer: false)
+                return true
+            }
+            // The peers' votes alone can make a majority while this candidate's own term and vote
+            // are still on their way to disk. A leader acts in its term (it appends entries of it,
+            // answers reads), so it waits for them: a crash before the write would otherwise
+            // bring it back in the previous term, and the peers, having voted for it, would elect
+            // it for the same term a second time, with other entries at the same indexes.
+            // ``advance(_:)`` tallies again once they are durable.
+            guard termIsDurable || defects.contains(.leadBeforeDurableTerm) else { return false }
+            becomeLeader()
             return true
         case .lost:
             becomeFollower(term: term, leader: nil)

@@ -66,10 +66,8 @@ extension RawNode {
         if let s = rd.snapshot { log.snapshotStable(index: s.metadata.index) }
         if let last = rd.entries.last { log.stableTo(index: last.index, term: last.term) }
 
-        // Our own vote counts once it is durable.
-        if case .candidate(var c) = role, persistedHardState.term == term, persistedHardState.vote == id,
-            c.votes[id] == nil
-        {
+        // Our own vote counts once it is durable, and so may a majority the peers already gave.
+        if case .candidate(var c) = role, termIsDurable, c.votes[id] == nil {
             c.votes[id] = true
             role = .candidate(c)
             tallyVotes()
