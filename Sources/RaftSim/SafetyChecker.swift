@@ -10,6 +10,16 @@ struct SafetyChecker {
     var appliedTerm: [UInt64] = [0]
     /// The highest index any node reported committed.
     var maxCommitted: UInt64 = 0
+    /// A fingerprint of the entry first seen at each index and term, on any node at any moment.
+    var entryAt: [EntryPosition: UInt64] = [:]
+    /// The highest term each node acted in as leader or voter, and which of the two it was.
+    var actedTerm: [NodeID: (term: UInt64, role: String)] = [:]
+
+    /// Where an entry sits: its index and the term that created it.
+    struct EntryPosition: Hashable {
+        let index: UInt64
+        let term: UInt64
+    }
 
     private static func set(_ a: inout [UInt64], _ i: UInt64, _ t: UInt64) -> UInt64? {
         let k = Int(i)
@@ -21,13 +31,12 @@ struct SafetyChecker {
         return a[k] == t ? nil : a[k]
     }
 
-    /// At most one leader per term.
-    mutating func checkElection(_ n: RawNode) -> String? {
-        guard n.isLeader else { return nil }
-        if let other = leaderOfTerm[n.term], other != n.id {
-            return "election safety: nodes \(other) and \(n.id) both lead term \(n.term)"
+    /// At most one leader per term: `node` leads `term` now.
+    mutating func checkElection(node: NodeID, term: UInt64) -> String? {
+        if let other = leaderOfTerm[term], other != node {
+            return "election safety: nodes \(other) and \(node) both lead term \(term)"
         }
-        leaderOfTerm[n.term] = n.id
+        leaderOfTerm[term] = node
         return nil
     }
 
@@ -72,6 +81,47 @@ struct SafetyChecker {
             i += 1
         }
         return nil
+    }
+
+    /// Log matching across nodes and across time: an index and term names one entry for ever,
+    /// whichever node holds it and whenever (a node that crashed and came back included). The
+    /// check the live logs get below sees two logs at one moment; this one sees every entry any
+    /// node appended or sent, so a leader that led the same term twice with other entries is
+    /// named at the second entry.
+    mutating func checkEntries(node: NodeID, _ entries: [Entry], _ context: @autoclosure () -> String) -> String? {
+        for e in entries where e.term != 0 {
+            let key = EntryPosition(index: e.index, term: e.term)
+            let print = Self.fingerprint(e)
+            if let prior = entryAt[key] {
+                if prior != print {
+                    return "log matching: node \(node) \(context()) index \(e.index) term \(e.term) holding another entry than the one seen there before"
+                }
+            } else {
+                entryAt[key] = print
+            }
+        }
+        return nil
+    }
+
+    /// A hash of an entry's kind and payload (FNV-1a).
+    static func fingerprint(_ e: Entry) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325 ^ UInt64(e.kind.rawValue)
+        for b in e.data { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+        return h
+    }
+
+    /// Notes that `node` acted in `term` as `role` (it led, or it granted a vote).
+    mutating func noteActed(node: NodeID, term: UInt64, role: String) {
+        if let prior = actedTerm[node], prior.term >= term { return }
+        actedTerm[node] = (term, role)
+    }
+
+    /// A node that restarts must come back in a term at least as high as any it acted in: its
+    /// term and vote reach disk before it leads or votes, or a crash lets it act in that term a
+    /// second time, differently.
+    func checkRestart(node: NodeID, durableTerm: UInt64) -> String? {
+        guard let acted = actedTerm[node], acted.term > durableTerm else { return nil }
+        return "durable term went backwards: node \(node) restarted at term \(durableTerm) after acting as \(acted.role) in term \(acted.term)"
     }
 
     /// Log matching: if two logs hold an entry with the same index and term, they are

@@ -18,6 +18,9 @@ public enum SimFault: String, CaseIterable, Sendable, Hashable {
     case split
     /// Nodes crash (losing unpersisted writes) and restart.
     case crash
+    /// One disk, or all of them, stalls now and then for tens of milliseconds (an fsync that
+    /// waits behind other I/O), so a node's messages and its peers' answers overtake its writes.
+    case slowDisk = "slow-disk"
     /// Members are added, promoted, removed and replaced (joint consensus) while faults run.
     case membership
     /// Nodes compact their logs often, so laggards need snapshots.

@@ -1,7 +1,10 @@
 import RaftCore
 
 /// One simulated server: the core, its disk (what survives a crash) and its state machine.
-struct SimNode {
+///
+/// A class, so that the checks the simulation runs on every node at every step read it in place
+/// instead of copying a whole node (core, log, disk, state machine) each time.
+final class SimNode {
     let id: NodeID
     /// The running core; nil while crashed or after removal.
     var raw: RawNode?
@@ -34,10 +37,21 @@ struct SimNode {
         self.compactEvery = compactEvery
     }
 
-    var isUp: Bool { raw != nil }
+    /// Reads or changes the running core in place. A plain read of `raw` copies the whole core
+    /// (log, progress, queues), which the checks that run on every node at every step cannot
+    /// afford.
+    func withCore<R>(_ body: (inout RawNode) -> R) -> R {
+        body(&raw!)
+    }
+
+    /// Running: neither crashed nor removed.
+    var isUp: Bool {
+        if case .some = raw { return true }
+        return false
+    }
 
     /// Makes a completed write durable.
-    mutating func persist(_ rd: Ready) {
+    func persist(_ rd: Ready) {
         if let s = rd.snapshot {
             disk.snapshot = s
             disk.entries = []

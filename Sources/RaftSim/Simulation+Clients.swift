@@ -17,7 +17,10 @@ extension Simulation {
                 if clients[c].proposal == nil && now >= clients[c].attemptDeadline
                     && (clients[c].readAt != nil)
                 {
-                    // This node did not answer: ask another one (a read can be retried safely).
+                    // This node did not answer: ask another one (a read can be retried safely). A
+                    // node can stay silent for ever: a learner removed while it was cut off never
+                    // hears of its removal and forwards reads to a leader that is gone.
+                    clients[c].avoid = clients[c].readAt?.node
                     clients[c].readAt = nil
                     clients[c].readIndex = nil
                     clients[c].leaderHint = nil
@@ -67,7 +70,9 @@ extension Simulation {
             clients[c].nextAt = now + 10
             return
         }
-        var target = up[random(up.count)]
+        var pick = random(up.count)
+        if nodes[up[pick]].id == clients[c].avoid { pick = (pick + 1) % up.count }
+        var target = up[pick]
         if let h = clients[c].leaderHint, Int(h - 1) < nodes.count, nodes[Int(h - 1)].isUp, chance(90) {
             target = Int(h - 1)
         }
@@ -91,9 +96,11 @@ extension Simulation {
                 case .compareAndSet(let k, let e, let v): cmd = .compareAndSet(key: k, expectedRevision: e, value: v)
                 case .read: preconditionFailure()
                 }
-                let outcome = try nodes[target].raw!.propose(cmd.encode())
+                proposalSequence += 1
+                let tagged = Command.request(origin: node, sequence: proposalSequence, command: cmd)
+                let outcome = try nodes[target].raw!.propose(tagged.encode())
                 if case .appended(let index, let term) = outcome {
-                    clients[c].proposal = (node, index, term)
+                    clients[c].proposal = (node, index, term, proposalSequence)
                     note("client \(c) \(kind.text) appended at n\(node) index \(index) term \(term)")
                 }
             }
@@ -121,9 +128,11 @@ extension Simulation {
         switch outcome {
         case .wrote(let rev):
             history[op].response = now
+            clients[c].avoid = nil
             clients[c].seenRevision[history[op].kind.key] = rev
         case .observed(_, _, let rev), .observedRevision(_, let rev):
             history[op].response = now
+            clients[c].avoid = nil
             clients[c].seenRevision[history[op].kind.key] = rev
         case .pending, .unknown, .failed:
             break

@@ -54,13 +54,24 @@ extension Simulation {
                 for i in up { crash(i, for: 20 + random(200)) }
                 return
             }
-            let i = chance(30) ? (currentLeader() ?? up[random(up.count)]) : up[random(up.count)]
+            // The leader, or a node in the middle of a write (the moment a crash can lose what
+            // the node already acted on), or any node.
+            let writing = up.filter { nodes[$0].writing != nil }
+            var i = up[random(up.count)]
+            if chance(30) {
+                i = currentLeader() ?? i
+            } else if !writing.isEmpty && chance(40) {
+                i = writing[random(writing.count)]
+            }
             crash(i, for: e.end - now)
             return
+        case .slowDisk:
+            e.level = 10 + random(150)
+            e.disks = chance(30) ? Set(live) : [live[random(live.count)]]
         case .membership, .snapshot, .transfer:
             return
         }
-        note("fault \(f.rawValue) until \(e.end)\(e.level > 0 ? " level \(e.level)" : "")\(e.blocked.isEmpty ? "" : " cutting \(Self.describe(e.blocked))")")
+        note("fault \(f.rawValue) until \(e.end)\(e.level > 0 ? " level \(e.level)" : "")\(e.blocked.isEmpty ? "" : " cutting \(Self.describe(e.blocked))")\(e.disks.isEmpty ? "" : " disks \(e.disks.sorted())")")
         episodes.append(e)
         applyEpisodes()
     }
@@ -97,6 +108,10 @@ extension Simulation {
         delaySpike = level(.delay)
         blocked = []
         for e in episodes { blocked.formUnion(e.blocked) }
+        diskStall = [:]
+        for e in episodes where e.fault == .slowDisk {
+            for id in e.disks { diskStall[id] = max(diskStall[id] ?? 0, e.level) }
+        }
     }
 
     /// Ends every fault and restarts crashed nodes: the liveness phase begins.
@@ -137,7 +152,7 @@ extension Simulation {
             // Add a brand-new node as a learner.
             guard live < options.nodes + 3, nodes.count < 60 else { return }
             let id = NodeID(nodes.count + 1)
-            var n = SimNode(id: id, disk: .joining, compactEvery: compactInterval())
+            let n = SimNode(id: id, disk: .joining, compactEvery: compactInterval())
             n.raw = RawNode(config: config(id), state: n.disk, random: SplitMix64(seed: randomSeed(id, 0)))
             nodes.append(n)
             change = ConfChange([.init(.addLearner, id)])

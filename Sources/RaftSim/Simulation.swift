@@ -19,6 +19,8 @@ public struct Simulation {
         let end: Int
         var level: Int = 0
         var blocked: Set<UInt64> = []
+        /// For a slow disk: the nodes whose writes stall (up to `level` ms each).
+        var disks: Set<NodeID> = []
     }
 
     /// The options of this run.
@@ -41,12 +43,16 @@ public struct Simulation {
     var reorderSpread = 0
     var delaySpike = 0
     var blocked: Set<UInt64> = []
+    /// The longest stall, in ms, a write on each slow disk may take.
+    var diskStall: [NodeID: Int] = [:]
     var healed = false
     var healStart = 0
     var leaderAfterHealAt: Int?
     var commitToReach: UInt64?
     var livenessFailure: String?
     var token: UInt64 = 0
+    /// The sequence of the last client proposal: with the node's id, the tag that names it.
+    var proposalSequence: UInt64 = 0
     let tickEvery = 10
     let opTimeout = 1000
     var raftConfig: RaftConfig
@@ -72,7 +78,7 @@ public struct Simulation {
         raftConfig = c
         let voters = (1...UInt64(options.nodes)).map { $0 }
         for id in voters {
-            var n = SimNode(id: id, disk: .bootstrap(voters: voters), compactEvery: compactInterval())
+            let n = SimNode(id: id, disk: .bootstrap(voters: voters), compactEvery: compactInterval())
             n.raw = RawNode(config: config(id), state: n.disk, random: SplitMix64(seed: randomSeed(id, 0)))
             nodes.append(n)
         }
@@ -199,6 +205,12 @@ public struct Simulation {
     static func link(_ from: NodeID, _ to: NodeID) -> UInt64 { from << 32 | to }
 
     mutating func send(_ m: Message) {
+        if m.kind == .voteResponse && !m.reject {
+            checker.noteActed(node: m.from, term: m.term, role: "voter")
+        }
+        if !m.entries.isEmpty, let v = checker.checkEntries(node: m.from, m.entries, "sends n\(m.to)") {
+            return fail(v)
+        }
         if blocked.contains(Self.link(m.from, m.to)) { return }
         if lossPercent > 0 && chance(lossPercent) { return }
         var d = 1 + random(3)
@@ -213,8 +225,9 @@ public struct Simulation {
     // MARK: - Nodes
 
     mutating func processReady(_ i: Int) {
-        guard nodes[i].isUp, nodes[i].writing == nil, nodes[i].raw!.hasReady else { return }
+        guard nodes[i].isUp, nodes[i].writing == nil, nodes[i].withCore({ $0.hasReady }) else { return }
         let rd = nodes[i].raw!.ready()
+        if let v = checker.checkEntries(node: nodes[i].id, rd.entries, "appends") { return fail(v) }
         for m in rd.messages { send(m) }
         nodes[i].readStates.append(contentsOf: rd.readStates)
         for rs in rd.readStates { deliverReadState(node: nodes[i].id, rs) }
@@ -222,7 +235,8 @@ public struct Simulation {
         if rd.hardState == nil && rd.entries.isEmpty && rd.snapshot == nil {
             completeWrite(i, rd)
         } else {
-            let slow = delaySpike > 0 ? random(delaySpike / 4 + 1) : 0
+            var slow = delaySpike > 0 ? random(delaySpike / 4 + 1) : 0
+            if let stall = diskStall[nodes[i].id] { slow += random(stall + 1) }
             events.schedule(.diskDone(nodes[i].id, incarnation: nodes[i].incarnation), at: now + 2 + random(7) + slow, now: now)
         }
     }
@@ -247,8 +261,8 @@ public struct Simulation {
         }
         for e in rd.committedEntries { apply(i, e) }
         nodes[i].raw!.advance(rd)
-        mix(UInt64(now), id, nodes[i].raw!.log.applied)
-        if nodes[i].leftGroup && !nodes[i].raw!.isLeader {
+        mix(UInt64(now), id, nodes[i].withCore { $0.log.applied })
+        if nodes[i].leftGroup && !nodes[i].withCore({ $0.isLeader }) {
             note("n\(id) applied its own removal: stops")
             nodes[i].removed = true
             nodes[i].raw = nil
@@ -273,7 +287,7 @@ public struct Simulation {
         if wasMember && !nodes[i].sm.membership.allMembers.contains(id) { nodes[i].leftGroup = true }
         mix(UInt64(e.index), e.term)
         let revision = nodes[i].sm.revision
-        if e.kind == .normal, let cmd = Command.decode(e.data) {
+        if e.kind == .normal, case .request(_, _, let cmd)? = Command.decode(e.data) {
             var rec: String?
             switch (cmd, result) {
             case (.put(let k, let v), .put(let rev)):
@@ -287,11 +301,14 @@ public struct Simulation {
             }
             if let rec { fail("state machine safety: \(rec)") }
         }
-        // Answer the client whose proposal this node appended at this index.
+        // Answer the client whose proposal this entry carries, named by its tag: never by the
+        // entry's place, which a defect elsewhere could give to another client's write. A proposal
+        // whose index now holds another entry cannot commit any more.
+        let tag = Command.requestTag(in: e.data)
         for c in clients.indices {
-            guard let p = clients[c].proposal, p.node == id, p.index == e.index else { continue }
-            guard p.term == e.term else {
-                resolveWrite(c, .failed)
+            guard let p = clients[c].proposal, p.node == id else { continue }
+            guard let tag, tag.origin == id, tag.sequence == p.sequence else {
+                if p.index == e.index { resolveWrite(c, .failed) }
                 continue
             }
             switch result {
@@ -340,6 +357,7 @@ public struct Simulation {
 
     mutating func restart(_ i: Int) {
         let id = nodes[i].id
+        if let v = checker.checkRestart(node: id, durableTerm: nodes[i].disk.hardState.term) { return fail(v) }
         nodes[i].raw = RawNode(config: config(id), state: nodes[i].disk, random: SplitMix64(seed: randomSeed(id, nodes[i].incarnation)))
         let snap = nodes[i].disk.snapshot
         nodes[i].sm = ReplicatedStateMachine.restore(snap.data, membership: snap.metadata.confState)
@@ -352,9 +370,13 @@ public struct Simulation {
     /// The live leader with the highest term, if any.
     func currentLeader() -> Int? {
         var best: Int?
-        for i in nodes.indices {
-            guard let r = nodes[i].raw, r.isLeader else { continue }
-            if best == nil || r.term > nodes[best!].raw!.term { best = i }
+        var bestTerm: UInt64 = 0
+        for i in nodes.indices where nodes[i].isUp {
+            let (leads, term) = nodes[i].withCore { ($0.isLeader, $0.term) }
+            if leads && (best == nil || term > bestTerm) {
+                best = i
+                bestTerm = term
+            }
         }
         return best
     }
@@ -362,15 +384,18 @@ public struct Simulation {
     // MARK: - Checks
 
     mutating func checkStep() {
-        for i in nodes.indices {
-            guard let raw = nodes[i].raw else { continue }
-            if let v = checker.checkElection(raw) { return fail(v) }
-            if raw.isLeader && raw.log.committed > nodes[i].checkedCommit && raw.log.term(raw.log.committed) != raw.term { note("DEBUG old-term commit by n\(raw.id) at \(raw.log.committed)") }
-            var from = nodes[i].checkedCommit
-            if let v = checker.checkCommitted(raw, from: &from) { return fail(v) }
-            nodes[i].checkedCommit = from
-            if raw.isLeader && nodes[i].ledTerm != raw.term {
-                nodes[i].ledTerm = raw.term
+        for node in nodes where node.isUp {
+            let (leads, term, committed) = node.withCore { ($0.isLeader, $0.term, $0.log.committed) }
+            if leads, let v = checker.checkElection(node: node.id, term: term) { return fail(v) }
+            if committed > node.checkedCommit || node.withCore({ $0.safetyFault != nil }) {
+                var from = node.checkedCommit
+                if let v = node.withCore({ checker.checkCommitted($0, from: &from) }) { return fail(v) }
+                node.checkedCommit = from
+            }
+            if leads { checker.noteActed(node: node.id, term: term, role: "leader") }
+            if leads && node.ledTerm != term {
+                let raw = node.raw!
+                node.ledTerm = raw.term
                 note("n\(raw.id) becomes leader of term \(raw.term)")
                 if let v = checker.checkLeaderCompleteness(raw) { return fail(v) }
                 if !healed && episodes.contains(where: { $0.fault == .isolateLeader && $0.level == 1 }) && chance(90) {
