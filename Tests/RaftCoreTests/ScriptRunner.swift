@@ -10,7 +10,9 @@ import RaftCore
 /// Commands: `bootstrap <ids…> [prevote=false] [checkquorum=false]`, `campaign <id>`,
 /// `propose <id> <text>`, `tick <id> [n]`, `tick-all [n]`, `process-ready`, `deliver`,
 /// `stabilize`, `isolate <id>`, `heal`, `crash <id>`, `restart <id>`, `transfer <from> <to>`,
-/// `read <id> <ctx>`, `status`.
+/// `read <id> <ctx>`, `stall <id>` (its disk finishes no write: a crash loses what it was
+/// writing), `unstall <id>`, `status`. `bootstrap … bug=NAME` injects a defect of
+/// ``InjectedDefects/named``.
 struct ScriptRunner {
     var cluster: TestCluster?
     var isolated: Set<NodeID> = []
@@ -59,9 +61,16 @@ struct ScriptRunner {
             let ids = args.compactMap { NodeID($0) }
             let preVote = !args.contains("prevote=false")
             let checkQuorum = !args.contains("checkquorum=false")
+            let bugs = args.filter { $0.hasPrefix("bug=") }.map { $0.dropFirst(4) }
+            var defects: InjectedDefects = []
+            for b in bugs {
+                guard let d = InjectedDefects.named.first(where: { $0.name == b }) else { return ["error: unknown bug \(b)"] }
+                defects.insert(d.defect)
+            }
             cluster = TestCluster(voters: ids) {
                 $0.preVote = preVote
                 $0.checkQuorum = checkQuorum
+                $0.injectedDefects = defects
             }
             return ["ok"]
         }
@@ -97,6 +106,10 @@ struct ScriptRunner {
             isolated = []
         case "crash":
             c.down.insert(id(0))
+        case "stall":
+            c.stalled.insert(id(0))
+        case "unstall":
+            c.unstall(id(0))
         case "restart":
             c.restart(id(0))
         case "transfer":

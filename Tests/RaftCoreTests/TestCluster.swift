@@ -9,6 +9,11 @@ struct TestCluster {
     var readStates: [NodeID: [ReadState]] = [:]
     var queue: [Message] = []
     var down: Set<NodeID> = []
+    /// Nodes whose disk does not finish writes: a batch is taken and its early messages leave,
+    /// but nothing reaches the disk and the core is not told, until ``unstall(_:)``.
+    var stalled: Set<NodeID> = []
+    /// The batch each stalled node is writing; a restart loses it.
+    var writing: [NodeID: Ready] = [:]
     /// Messages for which this returns false are dropped when delivered.
     var filter: (Message) -> Bool = { _ in true }
     var configure: (inout RaftConfig) -> Void
@@ -33,7 +38,14 @@ struct TestCluster {
 
     /// Restarts `id` from its durable state (anything unpersisted is lost).
     mutating func restart(_ id: NodeID) {
+        writing[id] = nil
         start(id, state: disks[id]!)
+    }
+
+    /// Lets a stalled disk finish its write, and work normally from then on.
+    mutating func unstall(_ id: NodeID) {
+        stalled.remove(id)
+        if let rd = writing.removeValue(forKey: id), !down.contains(id) { complete(id, rd) }
     }
 
     subscript(id: NodeID) -> RawNode {
@@ -41,12 +53,24 @@ struct TestCluster {
         set { nodes[id] = newValue }
     }
 
-    /// Handles every node's ready batch: persist, send, apply, advance.
+    /// Handles every node's ready batch: persist, send, apply, advance (on a stalled disk, only
+    /// the early messages leave).
     mutating func processReady(_ id: NodeID) {
-        guard !down.contains(id), var n = nodes[id], n.hasReady else { return }
+        guard !down.contains(id), writing[id] == nil, var n = nodes[id], n.hasReady else { return }
         let rd = n.ready()
-        var disk = disks[id]!
+        nodes[id] = n
         queue.append(contentsOf: rd.messages)
+        if stalled.contains(id) {
+            writing[id] = rd
+            return
+        }
+        complete(id, rd)
+    }
+
+    /// The disk finished writing `rd`: acknowledgements leave, entries are applied, the core is told.
+    mutating func complete(_ id: NodeID, _ rd: Ready) {
+        var n = nodes[id]!
+        var disk = disks[id]!
         if let s = rd.snapshot {
             disk.snapshot = s
             disk.entries = []
