@@ -1,10 +1,18 @@
 extension RawNode {
     mutating func tickElection() {
         electionElapsed += 1
-        if isPromotable && electionElapsed >= randomizedElectionTimeout {
+        if isPromotable && electionElapsed >= randomizedElectionTimeout && !hasWonAwaitingDisk {
             electionElapsed = 0
             hup(transfer: false)
         }
+    }
+
+    /// Whether this candidate has a majority and waits only for its own term and vote to reach
+    /// disk. Campaigning again then would throw the won election away for a new term and a new
+    /// write to wait for, over and over on a slow disk; a higher term from a peer still ends it.
+    var hasWonAwaitingDisk: Bool {
+        guard case .candidate(let c) = role, !termIsDurable else { return false }
+        return confState.quorum.voteResult({ c.votes[$0] }) == .won
     }
 
     /// Whether a committed membership change is still waiting to be applied; campaigning
