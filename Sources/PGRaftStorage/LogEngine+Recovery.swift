@@ -171,6 +171,20 @@ extension LogEngine {
             lastIndex = max(logLast, startIndex)
             trimRuns()
             lastTerm = lastIndex == startIndex ? startTerm : (runTerms.last ?? startTerm)
+            // What recovery read may be only in the page cache: a storage process killed between
+            // a write and its fdatasync leaves the records there. Consensus then sends that batch
+            // again, finds every entry already held, and would be answered "persisted" with no
+            // sync at all; a power loss after that would take acknowledged entries. So all of it
+            // is made durable before anything is served.
+            for segment in segments.dropLast() {
+                let fd = try FileIO.open(segment.path, O_RDONLY)
+                defer { Glibc.close(fd) }
+                try FileIO.fullSync(fd, path: segment.path)
+                syncCount += 1
+            }
+            activeDirty = true
+            activeNeedsFullSync = true
+            directoryDirty = true
         }
         try sync()
         recovery.entries = lastIndex - startIndex
