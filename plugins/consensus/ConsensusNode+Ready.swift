@@ -17,6 +17,7 @@ extension ConsensusNode {
         flushReads()
         while persisting == nil, storage.isConnected, core!.hasReady {
             let rd = core!.ready()
+            let current = core!.hardState
             send(rd.messages)
             if let snapshot = rd.snapshot { install(snapshot) }
             apply(rd.committedEntries)
@@ -30,8 +31,13 @@ extension ConsensusNode {
             // hard state file is rewritten (two fsyncs and a rename) only when term or vote change.
             // Except past a membership change: a node that restarts must know the change committed
             // (and apply it before it campaigns), or it would count votes in the old membership.
+            // The change may come in a batch with no hard state at all: the commit that covers it
+            // moved in an earlier batch (which wrote nothing for it), and the core's cap on entries
+            // per batch left the change for this one. Then the core's own hard state is written.
             let membershipCommitted = rd.committedEntries.contains { $0.kind == .confChange }
-            if let hs = rd.hardState, hs.term != savedHardState.term || hs.vote != savedHardState.vote || membershipCommitted {
+            if let hs = rd.hardState ?? (membershipCommitted ? current : nil),
+                hs.term != savedHardState.term || hs.vote != savedHardState.vote || membershipCommitted
+            {
                 operations.append(.saveHardState(Self.stored(hs)))
                 savedHardState = hs
             }
