@@ -23,10 +23,7 @@ import Testing
         let dir = TemporaryDirectory()
         do {
             let engine = try openEngine(dir, segmentBytes: 4096, stride: 4)
-            for start in stride(from: UInt64(1), through: 151, by: 50) {
-                try engine.append(entries(start...(start + 49)))
-                try engine.sync()
-            }
+            try appendInBatches(engine, through: 200)
             #expect(engine.segmentCount > 2)
         }
         let engine = try openEngine(dir, segmentBytes: 4096, stride: 4)
@@ -35,14 +32,19 @@ import Testing
         #expect(try engine.entries(from: 1, to: 201) == entries(1...200))
     }
 
+    /// Appends entries 1 through `last` in synced batches of 50.
+    private func appendInBatches(_ engine: LogEngine, through last: UInt64) throws {
+        for start in stride(from: UInt64(1), through: last, by: 50) {
+            try engine.append(entries(start...min(start + 49, last)))
+            try engine.sync()
+        }
+    }
+
     @Test func segmentsRollAtTheConfiguredSizeAndReadsCrossThem() throws {
         let dir = TemporaryDirectory()
         do {
             let engine = try openEngine(dir, segmentBytes: 4096, stride: 4)
-            for start in stride(from: UInt64(1), through: 451, by: 50) {
-                try engine.append(entries(start...(start + 49)))
-                try engine.sync()
-            }
+            try appendInBatches(engine, through: 500)
             #expect(engine.segmentCount > 5)
             for name in dir.segmentFiles {
                 let size = dir.bytes(name).count
