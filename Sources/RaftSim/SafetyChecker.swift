@@ -10,8 +10,8 @@ struct SafetyChecker {
     var appliedTerm: [UInt64] = [0]
     /// The highest index any node reported committed.
     var maxCommitted: UInt64 = 0
-    /// A fingerprint of the entry first seen at each index and term, on any node at any moment.
-    var entryAt: [EntryPosition: UInt64] = [:]
+    /// The entry first seen at each index and term, on any node at any moment.
+    var entryAt: [EntryPosition: Entry] = [:]
     /// The highest term each node acted in as leader or voter, and which of the two it was.
     var actedTerm: [NodeID: (term: UInt64, role: String)] = [:]
 
@@ -91,23 +91,15 @@ struct SafetyChecker {
     mutating func checkEntries(node: NodeID, _ entries: [Entry], _ context: @autoclosure () -> String) -> String? {
         for e in entries where e.term != 0 {
             let key = EntryPosition(index: e.index, term: e.term)
-            let print = Self.fingerprint(e)
             if let prior = entryAt[key] {
-                if prior != print {
+                if prior != e {
                     return "log matching: node \(node) \(context()) index \(e.index) term \(e.term) holding another entry than the one seen there before"
                 }
             } else {
-                entryAt[key] = print
+                entryAt[key] = e
             }
         }
         return nil
-    }
-
-    /// A hash of an entry's kind and payload (FNV-1a).
-    static func fingerprint(_ e: Entry) -> UInt64 {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325 ^ UInt64(e.kind.rawValue)
-        for b in e.data { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
-        return h
     }
 
     /// Notes that `node` acted in `term` as `role` (it led, or it granted a vote).
