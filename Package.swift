@@ -27,18 +27,24 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
     ],
     targets: [
-        // Pure Raft state machine: the standard library only.
+        // The Raft algorithm: the standard library only.
         .target(name: "RaftCore"),
-        // Deterministic cluster simulator over RaftCore: virtual clock, simulated network and disk, safety checkers.
-        .target(name: "RaftSim", dependencies: ["RaftCore"]),
-        .executableTarget(name: "pgraft-sim", dependencies: ["RaftSim"]),
+        // The replicated state machine the log drives: key-value store, command log, membership
+        // addresses, the PostgreSQL topology.
+        .target(name: "PGRaftStateMachine", dependencies: ["RaftCore"]),
+        // One node's logic with no I/O and no clock (NodeMachine), and the requests it serves:
+        // what pgraft-consensus executes in production and pgraft-sim runs for every simulated node.
+        .target(name: "PGRaftNode", dependencies: ["RaftCore", "PGRaftStateMachine"]),
+        // Deterministic cluster simulator over NodeMachine: virtual clock, simulated network and storage, safety checkers.
+        .target(name: "RaftSim", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftNode"]),
+        .executableTarget(name: "pgraft-sim", dependencies: ["RaftSim", "RaftCore", "PGRaftNode"]),
         // Small C helpers Swift cannot express directly (variadic prctl, robust mutexes, atomics in shared memory).
         .target(name: "CShims"),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(
             name: "PGRaftKit",
             dependencies: [
-                "CShims",
+                "CShims", "PGRaftNode",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -73,7 +79,7 @@ let package = Package(
             ]
         ),
         // Helpers shared by the end-to-end tests and the benchmarks: throwaway nodes, free ports.
-        .target(name: "PGRaftTestSupport", dependencies: ["PGRaftKit", "CShims", "RaftCore"]),
+        .target(name: "PGRaftTestSupport", dependencies: ["PGRaftKit", "PGRaftNode", "CShims", "RaftCore"]),
         .executableTarget(
             name: "pgraft-bench",
             dependencies: [
@@ -94,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "pgraft-consensus",
             dependencies: [
-                "PGRaftKit", "RaftCore", "PGRaftStorage", "CShims",
+                "PGRaftKit", "RaftCore", "PGRaftStateMachine", "PGRaftNode", "PGRaftStorage", "CShims",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -122,7 +128,7 @@ let package = Package(
         .target(
             name: "PGRaftAPI",
             dependencies: [
-                "PGRaftKit", "CShims",
+                "PGRaftKit", "PGRaftNode", "CShims",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -140,9 +146,11 @@ let package = Package(
         ),
         // What pgraftctl's cluster, kv and log commands need that is worth testing: argument checks,
         // the blocking HTTP client, the command-queue wait, output formatting.
-        .target(name: "PGRaftCLI", dependencies: ["PGRaftKit", "PGRaftAPI", "CShims"]),
-        .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "RaftSim"], exclude: ["testdata"]),
-        .testTarget(name: "PGRaftKitTests", dependencies: ["PGRaftKit", "CShims", "PGRaftTestSupport"]),
+        .target(name: "PGRaftCLI", dependencies: ["PGRaftKit", "PGRaftNode", "PGRaftAPI", "CShims"]),
+        .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "RaftSim", "PGRaftNode"], exclude: ["testdata"]),
+        .testTarget(name: "StateMachineTests", dependencies: ["RaftCore", "PGRaftStateMachine"]),
+        .testTarget(name: "NodeMachineTests", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftNode"], exclude: ["testdata"]),
+        .testTarget(name: "PGRaftKitTests", dependencies: ["PGRaftKit", "PGRaftNode", "CShims", "PGRaftTestSupport"]),
         .testTarget(
             name: "StorageTests",
             dependencies: ["PGRaftStorage", "PGRaftKit", "PGRaftTestSupport", .product(name: "Logging", package: "swift-log")]
@@ -151,7 +159,7 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "PGRaftAPI", "PGRaftCLI", "PGRaftKit", "PGRaftTestSupport",
+                "PGRaftAPI", "PGRaftNode", "PGRaftCLI", "PGRaftKit", "PGRaftTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import PGRaftKit
+import PGRaftNode
 
 /// The routes consensus answers: key-value, command log, membership.
 extension APIRouter {
@@ -88,7 +89,12 @@ extension APIRouter {
 
     func delete(key: String, on loop: EventLoop) -> EventLoopFuture<APIResponse> {
         ask(.delete(key: key), on: loop) { result in
-            guard case .written(let revision, let index, let term) = result else { return nil }
+            let revision: UInt64, index: UInt64, term: UInt64
+            switch result {
+            case .written(let r, let i, let t): (revision, index, term) = (r, i, t)
+            case .unchanged(_, _, let i, let t): (revision, index, term) = (0, i, t)  // the key did not exist
+            default: return nil
+            }
             var json = JSONText()
             json.string("key", key)
             json.bool("deleted", revision != 0)
@@ -282,6 +288,7 @@ extension ClientOperation {
         case .removeNode: return "remove node"
         case .transferLeader: return "transfer leader"
         case .metrics: return "metrics"
+        case .compareAndSet: return "compare-and-set"
         }
     }
 }

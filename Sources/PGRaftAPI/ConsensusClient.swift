@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PGRaftKit
+import PGRaftNode
 
 /// The api's one connection to consensus on `<run_dir>/consensus.sock`, shared by every HTTP
 /// connection: it greets with `ClientFrameType.hello`, numbers requests, and completes each with

@@ -1,5 +1,6 @@
 import Foundation
 import PGRaftKit
+import PGRaftNode
 
 #if canImport(Glibc)
 @preconcurrency import Glibc

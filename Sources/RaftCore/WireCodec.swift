@@ -139,7 +139,8 @@ extension ConfState {
         return c
     }
 
-    func write(to w: inout ByteWriter) {
+    /// Appends the encoding to `w` (inside a larger record, such as the state machine's snapshot).
+    public func write(to w: inout ByteWriter) {
         for list in [voters, votersOutgoing, learners, learnersNext] {
             w.write(UInt32(list.count))
             for id in list { w.write(id) }
@@ -147,7 +148,8 @@ extension ConfState {
         w.write(autoLeave)
     }
 
-    static func read(from r: inout ByteReader) -> ConfState? {
+    /// Reads an encoding written by ``write(to:)``; nil when the bytes do not hold one.
+    public static func read(from r: inout ByteReader) -> ConfState? {
         var lists: [[NodeID]] = []
         for _ in 0..<4 {
             guard let n = r.readUInt32(), n < 1 << 16 else { return nil }

@@ -18,6 +18,12 @@ struct HistoryOp {
             }
         }
 
+        /// Whether the operation only reads (it can be retried elsewhere, and abandoned).
+        var isRead: Bool {
+            if case .read = self { return true }
+            return false
+        }
+
         var key: String {
             switch self {
             case .put(let k, _), .delete(let k), .compareAndSet(let k, _, _), .read(let k): return k

@@ -18,6 +18,9 @@ public enum SimFault: String, CaseIterable, Sendable, Hashable {
     case split
     /// Nodes crash (losing unpersisted writes) and restart.
     case crash
+    /// A node's storage process alone restarts, usually in the middle of a write: the machine
+    /// loses its connection and must send the batch again when storage is back.
+    case storageRestart = "storage-restart"
     /// One disk, or all of them, stalls now and then for tens of milliseconds (an fsync that
     /// waits behind other I/O), so a node's messages and its peers' answers overtake its writes.
     case slowDisk = "slow-disk"

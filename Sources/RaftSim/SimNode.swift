@@ -1,21 +1,32 @@
+import PGRaftNode
+import PGRaftStateMachine
 import RaftCore
 
-/// One simulated server: the core, its disk (what survives a crash) and its state machine.
+/// One simulated server: the node machine (what `pgraft-consensus` runs), its storage process
+/// (jobs in flight, lost or torn by a crash) and its disk (what survives).
 ///
 /// A class, so that the checks the simulation runs on every node at every step read it in place
-/// instead of copying a whole node (core, log, disk, state machine) each time.
+/// instead of copying a whole node each time.
 final class SimNode {
+    /// What storage was asked to do, in order.
+    enum Job {
+        case persist(PersistBatch)
+        case compact(Snapshot)
+    }
+
     let id: NodeID
-    /// The running core; nil while crashed or after removal.
-    var raw: RawNode?
-    /// The durable state: only what a completed disk write put there.
+    /// The running machine; nil while crashed or after removal.
+    var machine: NodeMachine?
+    /// The durable state: only what storage finished writing (or a torn prefix of it).
     var disk: PersistentState
-    /// The state machine (rebuilt from the disk's snapshot on restart).
-    var sm: ReplicatedStateMachine
-    /// The ready batch being written, lost if the node crashes first.
-    var writing: Ready?
-    /// Bumped by each crash, so a disk completion of an earlier life is ignored.
+    /// Storage's jobs in flight, oldest first, with the step each completes at.
+    var jobs: [(job: Job, done: Int)] = []
+    /// Whether the storage process is up (it restarts on its own, apart from the machine).
+    var storageUp = true
+    /// Bumped by each crash, so that an event of an earlier life is ignored.
     var incarnation = 0
+    /// Bumped by each storage restart, so that a completion of an earlier storage life is ignored.
+    var storageIncarnation = 0
     /// Stopped for good (removed from the group).
     var removed = false
     /// Applied a membership change that removed it.
@@ -26,42 +37,72 @@ final class SimNode {
     var checkedCommit: UInt64 = 0
     /// The term in which this node was last seen leading (to detect new leaderships).
     var ledTerm: UInt64 = 0
-    /// Read states waiting for the state machine to catch up.
-    var readStates: [ReadState] = []
 
-    init(id: NodeID, disk: PersistentState, compactEvery: Int) {
+    init(id: NodeID, compactEvery: Int) {
         self.id = id
-        self.disk = disk
-        self.sm = ReplicatedStateMachine.restore(disk.snapshot.data, membership: disk.snapshot.metadata.confState)
-            ?? ReplicatedStateMachine(membership: disk.snapshot.metadata.confState)
+        self.disk = .joining
         self.compactEvery = compactEvery
     }
 
-    /// Reads or changes the running core in place. A plain read of `raw` copies the whole core
-    /// (log, progress, queues), which the checks that run on every node at every step cannot
-    /// afford.
-    func withCore<R>(_ body: (inout RawNode) -> R) -> R {
-        body(&raw!)
-    }
+    /// The running core, if the machine has loaded its state.
+    var core: RawNode? { machine?.core }
+
+    /// The running state machine.
+    var sm: ReplicatedStateMachine? { machine?.sm }
 
     /// Running: neither crashed nor removed.
-    var isUp: Bool {
-        if case .some = raw { return true }
-        return false
+    var isUp: Bool { machine != nil }
+
+    /// Running with its state loaded.
+    var isRunning: Bool { machine?.isRunning ?? false }
+
+    /// Whether storage is writing something.
+    var isWriting: Bool { !jobs.isEmpty }
+
+    /// Whether the disk holds nothing (storage answers a load with nil then).
+    var diskIsEmpty: Bool { disk == .joining }
+
+    /// The last index the disk holds.
+    var diskLastIndex: UInt64 { disk.entries.last?.index ?? disk.snapshot.metadata.index }
+
+    /// Writes what `job` asks to the disk, or only its first `limit` operations (a torn write:
+    /// what reached the disk before a crash); returns why the write is impossible, if it is.
+    func write(_ job: Job, limit: Int = .max) -> String? {
+        var budget = limit
+        switch job {
+        case .persist(let batch):
+            if let s = batch.snapshot {
+                guard budget > 0 else { return nil }
+                budget -= 1
+                disk.snapshot = s
+                disk.entries.removeAll()
+            }
+            if let first = batch.entries.first {
+                let last = diskLastIndex
+                if first.index > last + 1 {
+                    return "storage of n\(id) was asked to write index \(first.index) after \(last): a gap (a batch taken for written never was)"
+                }
+                if let k = disk.entries.firstIndex(where: { $0.index >= first.index }) { disk.entries.removeSubrange(k...) }
+                for entry in batch.entries where entry.index > disk.snapshot.metadata.index {
+                    guard budget > 0 else { return nil }
+                    budget -= 1
+                    disk.entries.append(entry)
+                }
+            }
+            if let hs = batch.hardState, budget > 0 { disk.hardState = hs }
+        case .compact(let snapshot):
+            guard budget > 0, snapshot.metadata.index > disk.snapshot.metadata.index else { return nil }
+            disk.snapshot = snapshot
+            disk.entries.removeAll { $0.index <= snapshot.metadata.index }
+        }
+        return nil
     }
 
-    /// Makes a completed write durable.
-    func persist(_ rd: Ready) {
-        if let s = rd.snapshot {
-            disk.snapshot = s
-            disk.entries = []
+    /// How many operations `job` writes (for tearing it).
+    static func size(_ job: Job) -> Int {
+        switch job {
+        case .persist(let batch): return (batch.snapshot == nil ? 0 : 1) + batch.entries.count + (batch.hardState == nil ? 0 : 1)
+        case .compact: return 1
         }
-        if let first = rd.entries.first {
-            if let k = disk.entries.firstIndex(where: { $0.index >= first.index }) {
-                disk.entries.removeSubrange(k...)
-            }
-            disk.entries.append(contentsOf: rd.entries)
-        }
-        if let hs = rd.hardState { disk.hardState = hs }
     }
 }

@@ -1,3 +1,4 @@
+import PGRaftNode
 import RaftCore
 
 /// What one simulation run does.
@@ -12,6 +13,8 @@ public struct SimOptions: Sendable {
     public var faults: Set<SimFault>
     /// Defects injected into every node's core (to prove the checkers can fail).
     public var defects: InjectedDefects
+    /// Defects injected into every node's driver, the node machine (to prove the checkers can fail).
+    public var driverDefects: DriverDefects
     /// Whether to record a human-readable event trace.
     public var trace: Bool
     /// Steps of the healed phase after the faults stop, for the liveness check.
@@ -22,13 +25,14 @@ public struct SimOptions: Sendable {
     /// Creates options with the default heal phase and eight clients.
     public init(
         seed: UInt64, steps: Int = 10_000, nodes: Int = 3, faults: Set<SimFault> = Set(SimFault.allCases),
-        defects: InjectedDefects = [], trace: Bool = false
+        defects: InjectedDefects = [], driverDefects: DriverDefects = [], trace: Bool = false
     ) {
         self.seed = seed
         self.steps = steps
         self.nodes = nodes
         self.faults = faults
         self.defects = defects
+        self.driverDefects = driverDefects
         self.trace = trace
         self.healSteps = 4_000
         self.clients = 8

@@ -1,3 +1,4 @@
+import PGRaftNode
 import RaftCore
 
 /// Runs ranges of seeds and formats the command-line report.
@@ -63,6 +64,7 @@ public enum SimRunner {
         var s = "pgraft-sim --seed \(seed) --steps \(template.steps) --nodes \(template.nodes)"
         s += " --faults \(faultList(template.faults))"
         for (name, d) in InjectedDefects.named where template.defects.contains(d) { s += " --bug \(name)" }
+        for (name, d) in DriverDefects.named where template.driverDefects.contains(d) { s += " --bug \(name)" }
         return s + " --trace"
     }
 

@@ -1,5 +1,9 @@
+import PGRaftNode
+import PGRaftStateMachine
 import RaftCore
 
+/// Clients: each issues one operation at a time to a node, as a real client does over the api,
+/// and is answered by the node machine's reply, exactly as a real client is.
 extension Simulation {
     static let keys = ["k0", "k1", "k2", "k3"]
 
@@ -8,37 +12,22 @@ extension Simulation {
             if let op = clients[c].op {
                 if now >= clients[c].deadline {
                     // No answer in time: a write may still take effect; a read is simply abandoned.
-                    let isRead = history[op].kind == .read(key: history[op].kind.key)
                     note("client \(c) times out on op \(op)")
-                    resolveWrite(c, isRead ? .failed : .unknown)
+                    resolve(c, history[op].kind.isRead ? .failed : .unknown)
                     clients[c].leaderHint = nil
                     continue
                 }
-                if clients[c].proposal == nil && now >= clients[c].attemptDeadline
-                    && (clients[c].readAt != nil)
-                {
+                if let attempt = clients[c].attempt, history[op].kind.isRead, now >= clients[c].attemptDeadline {
                     // This node did not answer: ask another one (a read can be retried safely). A
                     // node can stay silent for ever: a learner removed while it was cut off never
                     // hears of its removal and forwards reads to a leader that is gone.
-                    clients[c].avoid = clients[c].readAt?.node
-                    clients[c].readAt = nil
-                    clients[c].readIndex = nil
+                    clients[c].avoid = attempt.node
+                    clients[c].attempt = nil
                     clients[c].leaderHint = nil
                     submit(c)
                     continue
                 }
-                if let ra = clients[c].readAt, let ri = clients[c].readIndex {
-                    let i = Int(ra.node - 1)
-                    if nodes[i].isUp && nodes[i].sm.appliedIndex >= ri {
-                        let key = history[op].kind.key
-                        let rec = nodes[i].sm.get(key)
-                        resolveWrite(c, .observed(point: nodes[i].sm.revision, value: rec?.value, modRevision: rec?.modRevision ?? 0))
-                    }
-                    continue
-                }
-                if clients[c].proposal == nil && clients[c].readAt == nil && now >= clients[c].nextAt {
-                    submit(c)
-                }
+                if clients[c].attempt == nil && now >= clients[c].nextAt { submit(c) }
             } else if now >= clients[c].nextAt {
                 newOperation(c)
             }
@@ -62,7 +51,7 @@ extension Simulation {
         submit(c)
     }
 
-    /// Sends the client's operation to the node it believes leads (or a random live one).
+    /// Sends the client's operation to the node it believes leads (or a random running one).
     mutating func submit(_ c: Int) {
         guard let op = clients[c].op else { return }
         let up = nodes.indices.filter { nodes[$0].isUp }
@@ -76,53 +65,54 @@ extension Simulation {
         if let h = clients[c].leaderHint, Int(h - 1) < nodes.count, nodes[Int(h - 1)].isUp, chance(90) {
             target = Int(h - 1)
         }
-        let node = nodes[target].id
-        let kind = history[op].kind
-        clients[c].attemptDeadline = now + 250
-        do {
-            switch kind {
-            case .read:
-                token += 1
-                var ctx: [UInt8] = []
-                for s in stride(from: 0, to: 64, by: 8) { ctx.append(UInt8(truncatingIfNeeded: token >> UInt64(s))) }
-                try nodes[target].raw!.readIndex(context: ctx)
-                clients[c].readAt = (node, ctx)
-                note("client \(c) reads \(kind.key) at n\(node)")
-            default:
-                let cmd: Command
-                switch kind {
-                case .put(let k, let v): cmd = .put(key: k, value: v)
-                case .delete(let k): cmd = .delete(key: k)
-                case .compareAndSet(let k, let e, let v): cmd = .compareAndSet(key: k, expectedRevision: e, value: v)
-                case .read: preconditionFailure()
-                }
-                proposalSequence += 1
-                let tagged = Command.request(origin: node, sequence: proposalSequence, command: cmd)
-                let outcome = try nodes[target].raw!.propose(tagged.encode())
-                if case .appended(let index, let term) = outcome {
-                    clients[c].proposal = (node, index, term, proposalSequence)
-                    note("client \(c) \(kind.text) appended at n\(node) index \(index) term \(term)")
-                }
-            }
-            clients[c].leaderHint = node
-        } catch .notLeader(let hint) {
-            clients[c].leaderHint = hint
-            clients[c].nextAt = now + 3
-        } catch {
-            clients[c].nextAt = now + 20
+        let operation: ClientOperation
+        switch history[op].kind {
+        // A listing of the key's own name (no key has another as prefix) answers with the store
+        // revision even when the key is absent, which the linearizability check needs.
+        case .read(let k): operation = .list(prefix: k, linearizable: true)
+        case .put(let k, let v): operation = .put(key: k, value: v)
+        case .delete(let k): operation = .delete(key: k)
+        case .compareAndSet(let k, let e, let v): operation = .compareAndSet(key: k, expectedRevision: e, value: v)
         }
+        lastRequest += 1
+        let request = lastRequest
+        clients[c].attempt = (request, nodes[target].id)
+        clients[c].attemptDeadline = now + 250
+        requestClient[request] = c
+        note("client \(c) asks n\(nodes[target].id) to \(history[op].kind.text) (request \(request))")
+        feed(target, .request(request, operation))
     }
 
-    mutating func deliverReadState(node: NodeID, _ rs: ReadState) {
-        for c in clients.indices {
-            if let ra = clients[c].readAt, ra.node == node, ra.context == rs.context {
-                clients[c].readIndex = rs.index
-            }
+    /// A node answered a request.
+    mutating func answered(_ reply: NodeReply, by node: SimNode) {
+        guard let c = requestClient.removeValue(forKey: reply.id), let attempt = clients[c].attempt, attempt.request == reply.id,
+            let op = clients[c].op
+        else { return }
+        clients[c].attempt = nil
+        switch (reply.status, reply.result) {
+        case (.ok, .written(let revision, let index, let term)):
+            acked.append((index, term))
+            resolve(c, .wrote(revision: revision))
+        case (.ok, .unchanged(let revision, let modRevision, _, _)):
+            resolve(c, .observedRevision(point: revision, modRevision: modRevision))
+        case (.ok, .records(let records, let revision)):
+            let record = records.first { $0.key == history[op].kind.key }
+            resolve(c, .observed(point: revision, value: record?.value, modRevision: record?.modRevision ?? 0))
+        case (.noLeader, _):
+            clients[c].leaderHint = node.machine?.leaderID
+            clients[c].nextAt = now + 3
+        case (.unavailable, _):
+            clients[c].nextAt = now + 20
+        case (.timedOut, _):
+            resolve(c, history[op].kind.isRead ? .failed : .unknown)
+        default:
+            note("client \(c) op \(op) answered \(reply.status) \(reply.result)")
+            resolve(c, .failed)
         }
     }
 
     /// Ends the client's operation with `outcome`.
-    mutating func resolveWrite(_ c: Int, _ outcome: HistoryOp.Outcome) {
+    mutating func resolve(_ c: Int, _ outcome: HistoryOp.Outcome) {
         guard let op = clients[c].op else { return }
         history[op].outcome = outcome
         switch outcome {
@@ -139,9 +129,7 @@ extension Simulation {
         }
         note("client \(c) op \(op) \(history[op].kind.text) -> \(outcome.text)")
         clients[c].op = nil
-        clients[c].proposal = nil
-        clients[c].readAt = nil
-        clients[c].readIndex = nil
+        clients[c].attempt = nil
         clients[c].nextAt = now + 1 + random(20)
     }
 
@@ -150,7 +138,7 @@ extension Simulation {
     mutating func trackLiveness() {
         // Established: an entry of its term committed and no membership change under way (leaving
         // a joint configuration may still remove this leader).
-        if leaderAfterHealAt == nil, let l = currentLeader(), let r = nodes[l].raw, r.log.term(r.log.committed) == r.term,
+        if leaderAfterHealAt == nil, let l = currentLeader(), let r = nodes[l].core, r.log.term(r.log.committed) == r.term,
             !r.confState.isJoint, case .leader(let ls) = r.role, ls.pendingConfIndex <= r.log.applied
         {
             leaderAfterHealAt = now
@@ -159,7 +147,7 @@ extension Simulation {
         if now % tickEvery == 0 { leaveJointIfNeeded() }
         let end = options.steps + options.healSteps
         if now == end - min(1500, options.healSteps / 2), let l = currentLeader() {
-            commitToReach = nodes[l].raw!.log.committed
+            commitToReach = nodes[l].core!.log.committed
         }
     }
 
@@ -189,14 +177,15 @@ extension Simulation {
             livenessFailure = "no leader at the end"
             return
         }
-        for id in nodes[l].raw!.confState.allMembers {
+        for id in nodes[l].core!.confState.allMembers {
             let i = Int(id - 1)
             guard nodes[i].isUp else {
                 livenessFailure = "member \(id) is not running at the end"
                 return
             }
-            if nodes[i].sm.appliedIndex < target {
-                livenessFailure = "member \(id) applied \(nodes[i].sm.appliedIndex) < \(target) long after healing"
+            let applied = nodes[i].sm?.appliedIndex ?? 0
+            if applied < target {
+                livenessFailure = "member \(id) applied \(applied) < \(target) long after healing"
                 return
             }
         }

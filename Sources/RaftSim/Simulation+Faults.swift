@@ -56,7 +56,7 @@ extension Simulation {
             }
             // The leader, or a node in the middle of a write (the moment a crash can lose what
             // the node already acted on), or any node.
-            let writing = up.filter { nodes[$0].writing != nil }
+            let writing = up.filter { nodes[$0].isWriting }
             var i = up[random(up.count)]
             if chance(30) {
                 i = currentLeader() ?? i
@@ -64,6 +64,14 @@ extension Simulation {
                 i = writing[random(writing.count)]
             }
             crash(i, for: e.end - now)
+            return
+        case .storageRestart:
+            // Storage alone restarts, in the middle of a write when it can.
+            let up = nodes.indices.filter { nodes[$0].isUp && nodes[$0].storageUp }
+            guard !up.isEmpty else { return }
+            let writing = up.filter { nodes[$0].isWriting }
+            let i = !writing.isEmpty && chance(70) ? writing[random(writing.count)] : up[random(up.count)]
+            restartStorage(i, for: 5 + random(60))
             return
         case .slowDisk:
             e.level = 10 + random(150)
@@ -124,19 +132,24 @@ extension Simulation {
             nodes[i].incarnation += 1
             restart(i)
         }
+        for i in nodes.indices where nodes[i].isUp && !nodes[i].storageUp {
+            nodes[i].storageUp = true
+            feed(i, .storageConnected)
+        }
         note("heal: all faults end")
     }
 
     /// Operator actions while faults run: transfers and membership changes.
     mutating func clusterActions() {
         guard let l = currentLeader() else { return }
-        let conf = nodes[l].raw!.confState
+        let conf = nodes[l].core!.confState
         if options.faults.contains(.transfer) && oneIn(80) {
             let others = conf.voters.filter { $0 != nodes[l].id }
             if !others.isEmpty {
                 let t = others[random(others.count)]
                 note("transfer leadership n\(nodes[l].id) -> n\(t)")
-                nodes[l].raw!.transferLeadership(to: t)
+                lastRequest += 1
+                feed(l, .request(lastRequest, .transferLeader(id: t)))
             }
         }
         if options.faults.contains(.membership) && oneIn(40) && !conf.isJoint {
@@ -152,9 +165,8 @@ extension Simulation {
             // Add a brand-new node as a learner.
             guard live < options.nodes + 3, nodes.count < 60 else { return }
             let id = NodeID(nodes.count + 1)
-            let n = SimNode(id: id, disk: .joining, compactEvery: compactInterval())
-            n.raw = RawNode(config: config(id), state: n.disk, random: SplitMix64(seed: randomSeed(id, 0)))
-            nodes.append(n)
+            nodes.append(SimNode(id: id, compactEvery: compactInterval()))
+            boot(nodes.count - 1)
             change = ConfChange([.init(.addLearner, id)])
         case 1:
             guard !conf.learners.isEmpty else { return }
@@ -175,19 +187,14 @@ extension Simulation {
             change = ConfChange([.init(.addLearner, conf.voters[random(conf.voters.count)])], transition: .explicit)
         }
         guard let change else { return }
-        do {
-            try nodes[l].raw!.proposeConfChange(change)
-            note("n\(nodes[l].id) proposes membership change \(change.changes.map { "\($0.operation) \($0.node)" }) \(change.transition)")
-        } catch {
-            note("membership change refused: \(error)")
-        }
+        note("n\(nodes[l].id) is asked for membership change \(change.changes.map { "\($0.operation) \($0.node)" }) \(change.transition)")
+        feed(l, .confChange(change))
     }
 
     /// Leaves an explicit joint configuration the simulation entered.
     mutating func leaveJointIfNeeded() {
-        guard let l = currentLeader(), let raw = nodes[l].raw, raw.confState.isJoint, !raw.confState.autoLeave else { return }
-        if (try? nodes[l].raw!.proposeConfChange(.leaveJoint)) != nil {
-            note("n\(nodes[l].id) proposes leaving the joint configuration")
-        }
+        guard let l = currentLeader(), let core = nodes[l].core, core.confState.isJoint, !core.confState.autoLeave else { return }
+        note("n\(nodes[l].id) is asked to leave the joint configuration")
+        feed(l, .confChange(.leaveJoint))
     }
 }

@@ -1,12 +1,22 @@
+import PGRaftNode
+import PGRaftStateMachine
 import RaftCore
 
-/// A deterministic simulation of a Raft cluster over ``RawNode``: a virtual clock (one step is
-/// one millisecond), a network that loses, duplicates, delays and partitions messages, disks
-/// that lose unfinished writes on a crash, clients, and checkers that run after every step.
+/// A deterministic simulation of a pgraft cluster: every node runs ``NodeMachine``, the code
+/// `pgraft-consensus` runs, over a virtual clock (one step is one millisecond), a network that
+/// loses, duplicates, delays and partitions messages, storage processes that restart and disks
+/// that lose or tear unfinished writes on a crash, clients, and checkers that run after every step.
 public struct Simulation {
     enum Event {
         case deliver(Message)
-        case diskDone(NodeID, incarnation: Int)
+        /// Storage finished its oldest job.
+        case storageDone(NodeID, incarnation: Int, storage: Int)
+        /// Storage's answer to a load.
+        case loaded(NodeID, incarnation: Int, storage: Int)
+        /// Storage is back after a restart.
+        case storageBack(NodeID, incarnation: Int, storage: Int)
+        /// A snapshot image is encoded.
+        case encoded(NodeID, incarnation: Int, Snapshot)
         case restart(NodeID, incarnation: Int)
         /// Cut a (new) leader off, by partition or crash, for `duration` ms.
         case cutLeader(NodeID, crash: Bool, duration: Int)
@@ -50,9 +60,10 @@ public struct Simulation {
     var leaderAfterHealAt: Int?
     var commitToReach: UInt64?
     var livenessFailure: String?
-    var token: UInt64 = 0
-    /// The sequence of the last client proposal: with the node's id, the tag that names it.
-    var proposalSequence: UInt64 = 0
+    /// The last client request id handed out.
+    var lastRequest: RequestID = 0
+    /// Which client each request in flight is for.
+    var requestClient: [RequestID: Int] = [:]
     let tickEvery = 10
     let opTimeout = 1000
     var raftConfig: RaftConfig
@@ -76,20 +87,26 @@ public struct Simulation {
         c.forwardProposals = false
         c.injectedDefects = options.defects
         raftConfig = c
-        let voters = (1...UInt64(options.nodes)).map { $0 }
-        for id in voters {
-            let n = SimNode(id: id, disk: .bootstrap(voters: voters), compactEvery: compactInterval())
-            n.raw = RawNode(config: config(id), state: n.disk, random: SplitMix64(seed: randomSeed(id, 0)))
-            nodes.append(n)
+        for id in 1...UInt64(options.nodes) {
+            nodes.append(SimNode(id: id, compactEvery: compactInterval()))
         }
+        for i in nodes.indices { boot(i) }
         for i in 0..<options.clients { clients.append(SimClient(id: i)) }
         note("start nodes=\(options.nodes) maxEntries=\(c.maxEntriesPerMessage) inflight=\(c.maxInflightMessages) preVote=\(c.preVote) checkQuorum=\(c.checkQuorum)")
     }
 
-    func config(_ id: NodeID) -> RaftConfig {
+    /// The machine settings of node `id` in its `incarnation`: founding voters found the
+    /// cluster from an empty disk, later nodes wait to be added.
+    func settings(_ id: NodeID, _ incarnation: Int) -> NodeSettings {
         var c = raftConfig
         c.id = id
-        return c
+        let founders = (1...UInt64(options.nodes)).map { $0 }
+        let node = nodes[Int(id - 1)]
+        return NodeSettings(
+            raft: c, tickMs: Int64(tickEvery), requestTimeoutMs: Int64(opTimeout - 200), snapshotEntries: UInt64(node.compactEvery),
+            emptyLog: id <= UInt64(options.nodes) ? .found(voters: founders) : .join,
+            configuredMembers: founders.map { NodeAddress(id: $0, address: "n\($0):7000") },
+            sequenceBase: UInt64(incarnation + 1) << 40, randomSeed: randomSeed(id, incarnation), defects: options.driverDefects)
     }
 
     func randomSeed(_ id: NodeID, _ incarnation: Int) -> UInt64 {
@@ -141,7 +158,7 @@ public struct Simulation {
         if violation == nil { finalChecks() }
         if violation == nil { checkLiveness() }
         let completed = history.filter { $0.response != nil }.count
-        let commit = nodes.compactMap { $0.raw?.log.committed }.max() ?? 0
+        let commit = nodes.compactMap { $0.core?.log.committed }.max() ?? 0
         return SimResult(
             seed: options.seed, violation: violation, livenessFailure: livenessFailure, digest: digest,
             trace: traceLog.lines, completedOps: completed, elections: checker.leaderOfTerm.count, commitIndex: commit)
@@ -159,14 +176,13 @@ public struct Simulation {
             if oneIn(300) { startFault() }
         }
         if now % tickEvery == 0 {
-            for i in nodes.indices where nodes[i].isUp { nodes[i].raw!.tick() }
+            for i in nodes.indices where nodes[i].isUp { feed(i, .tick) }
             if !healed {
                 clusterActions()
                 if oneIn(30) { leaveJointIfNeeded() }
             }
         }
         clientsStep()
-        for i in nodes.indices { processReady(i) }
         checkStep()
         if healed { trackLiveness() }
     }
@@ -179,11 +195,31 @@ public struct Simulation {
             let i = Int(m.to - 1)
             guard i < nodes.count, nodes[i].isUp, !blocked.contains(Self.link(m.from, m.to)) else { return }
             mix(UInt64(now), m.from, m.to, UInt64(m.kind.rawValue), m.term, m.index)
-            nodes[i].raw!.step(m)
-        case .diskDone(let id, let inc):
+            feed(i, .peerMessage(m))
+        case .storageDone(let id, let inc, let storage):
             let i = Int(id - 1)
-            guard nodes[i].incarnation == inc, nodes[i].isUp, let rd = nodes[i].writing else { return }
-            completeWrite(i, rd)
+            guard current(i, inc, storage), let (job, _) = nodes[i].jobs.first else { return }
+            nodes[i].jobs.removeFirst()
+            if let why = nodes[i].write(job) { return fail(why) }
+            switch job {
+            case .persist(let batch): feed(i, .persisted(batch: batch.id))
+            case .compact(let snapshot): feed(i, .compacted(index: snapshot.metadata.index, failure: nil))
+            }
+        case .loaded(let id, let inc, let storage):
+            let i = Int(id - 1)
+            guard current(i, inc, storage) else { return }
+            if let v = checker.checkRestart(node: id, durableTerm: nodes[i].disk.hardState.term) { return fail(v) }
+            feed(i, .loaded(nodes[i].diskIsEmpty ? nil : nodes[i].disk))
+        case .storageBack(let id, let inc, let storage):
+            let i = Int(id - 1)
+            guard nodes[i].incarnation == inc, nodes[i].storageIncarnation == storage, nodes[i].isUp, !nodes[i].storageUp else { return }
+            nodes[i].storageUp = true
+            note("n\(id) storage is back")
+            feed(i, .storageConnected)
+        case .encoded(let id, let inc, let snapshot):
+            let i = Int(id - 1)
+            guard nodes[i].incarnation == inc, nodes[i].isUp else { return }
+            feed(i, .snapshotEncoded(snapshot))
         case .restart(let id, let inc):
             let i = Int(id - 1)
             guard nodes[i].incarnation == inc, !nodes[i].isUp, !nodes[i].removed else { return }
@@ -202,12 +238,89 @@ public struct Simulation {
         }
     }
 
+    /// Whether an event of node `i`'s life `inc` and storage life `storage` still counts.
+    func current(_ i: Int, _ inc: Int, _ storage: Int) -> Bool {
+        nodes[i].incarnation == inc && nodes[i].storageIncarnation == storage && nodes[i].isUp && nodes[i].storageUp
+    }
+
     static func link(_ from: NodeID, _ to: NodeID) -> UInt64 { from << 32 | to }
+
+    // MARK: - Running the machine
+
+    /// Hands `event` to node `i`'s machine and performs what it returns.
+    mutating func feed(_ i: Int, _ event: NodeEvent) {
+        guard nodes[i].machine != nil else { return }
+        let actions = nodes[i].machine!.handle(event, now: Int64(now))
+        for action in actions {
+            perform(i, action)
+            if violation != nil { return }
+        }
+        if nodes[i].leftGroup, let core = nodes[i].core, !core.isLeader {
+            note("n\(nodes[i].id) applied its own removal: stops")
+            nodes[i].removed = true
+            nodes[i].machine = nil
+        }
+    }
+
+    mutating func perform(_ i: Int, _ action: NodeAction) {
+        let node = nodes[i]
+        switch action {
+        case .send(let m):
+            send(m)
+        case .load:
+            events.schedule(.loaded(node.id, incarnation: node.incarnation, storage: node.storageIncarnation), at: now + 1 + random(3), now: now)
+        case .persist(let batch):
+            if let v = checker.checkEntries(node: node.id, batch.entries, "appends") { return fail(v) }
+            queue(i, .persist(batch))
+        case .encodeSnapshot(let index, let term, let image):
+            let snapshot = Snapshot(metadata: .init(index: index, term: term, confState: image.membership), data: image.snapshot())
+            events.schedule(.encoded(node.id, incarnation: node.incarnation, snapshot), at: now + 1 + random(5), now: now)
+        case .compact(let snapshot):
+            note("n\(node.id) compacts through \(snapshot.metadata.index)")
+            queue(i, .compact(snapshot))
+        case .reply(let reply):
+            answered(reply, by: node)
+        case .applied(let entry, let result):
+            applied(i, entry, result)
+        case .fail(let why):
+            fail("node \(node.id) stopped: \(why)")
+        case .leftCluster:
+            nodes[i].leftGroup = true
+        case .publish, .announceMembers, .count:
+            break
+        case .log(let record):
+            note("n\(node.id) \(record.message)")
+        }
+    }
+
+    /// Gives storage of node `i` a job; it completes after the ones before it.
+    mutating func queue(_ i: Int, _ job: SimNode.Job) {
+        guard nodes[i].storageUp else { return }  // sent to a storage that is down: lost
+        var slow = delaySpike > 0 ? random(delaySpike / 4 + 1) : 0
+        if let stall = diskStall[nodes[i].id] { slow += random(stall + 1) }
+        let done = max(nodes[i].jobs.last?.done ?? 0, now + 2 + random(7) + slow)
+        nodes[i].jobs.append((job, done))
+        events.schedule(.storageDone(nodes[i].id, incarnation: nodes[i].incarnation, storage: nodes[i].storageIncarnation), at: done, now: now)
+    }
+
+    /// Storage's jobs in flight end by a crash: a prefix of what they write reached the disk.
+    mutating func tearJobs(_ i: Int) {
+        let jobs = nodes[i].jobs.map(\.job)
+        nodes[i].jobs = []
+        guard !jobs.isEmpty else { return }
+        var budget = random(jobs.map(SimNode.size).reduce(0, +) + 1)
+        note("n\(nodes[i].id) storage loses its writes in flight (\(budget) operations reach the disk)")
+        for job in jobs where budget > 0 {
+            if let why = nodes[i].write(job, limit: budget) { return fail(why) }
+            budget -= SimNode.size(job)
+        }
+    }
 
     mutating func send(_ m: Message) {
         if m.kind == .voteResponse && !m.reject {
             checker.noteActed(node: m.from, term: m.term, role: "voter")
         }
+        if let v = checkDurableBeforeSent(m) { return fail(v) }
         if !m.entries.isEmpty, let v = checker.checkEntries(node: m.from, m.entries, "sends n\(m.to)") {
             return fail(v)
         }
@@ -222,160 +335,93 @@ public struct Simulation {
         }
     }
 
+    /// A message that promises durable state (a vote, an acknowledgement of appended entries)
+    /// leaves only when the sender's disk holds what it promises.
+    func checkDurableBeforeSent(_ m: Message) -> String? {
+        let i = Int(m.from - 1)
+        guard i < nodes.count else { return nil }
+        let disk = nodes[i].disk
+        switch m.kind {
+        case .voteResponse where !m.reject:
+            // A later durable term also binds: the node can never vote in this term again.
+            guard disk.hardState.term > m.term || (disk.hardState.term == m.term && disk.hardState.vote == m.to) else {
+                return "durable before sent: n\(m.from) grants n\(m.to) its vote in term \(m.term) while its disk holds term \(disk.hardState.term) vote \(disk.hardState.vote.map { "n\($0)" } ?? "none")"
+            }
+        case .appendResponse where !m.reject:
+            guard nodes[i].diskLastIndex >= m.index else {
+                return "durable before sent: n\(m.from) acknowledges index \(m.index) to n\(m.to) while its disk holds only through \(nodes[i].diskLastIndex)"
+            }
+        default:
+            break
+        }
+        return nil
+    }
+
     // MARK: - Nodes
 
-    mutating func processReady(_ i: Int) {
-        guard nodes[i].isUp, nodes[i].writing == nil, nodes[i].withCore({ $0.hasReady }) else { return }
-        let rd = nodes[i].raw!.ready()
-        if let v = checker.checkEntries(node: nodes[i].id, rd.entries, "appends") { return fail(v) }
-        for m in rd.messages { send(m) }
-        nodes[i].readStates.append(contentsOf: rd.readStates)
-        for rs in rd.readStates { deliverReadState(node: nodes[i].id, rs) }
-        nodes[i].writing = rd
-        if rd.hardState == nil && rd.entries.isEmpty && rd.snapshot == nil {
-            completeWrite(i, rd)
-        } else {
-            var slow = delaySpike > 0 ? random(delaySpike / 4 + 1) : 0
-            if let stall = diskStall[nodes[i].id] { slow += random(stall + 1) }
-            events.schedule(.diskDone(nodes[i].id, incarnation: nodes[i].incarnation), at: now + 2 + random(7) + slow, now: now)
-        }
+    /// Starts node `i`'s machine, with storage up: it loads what the disk holds.
+    mutating func boot(_ i: Int) {
+        nodes[i].machine = NodeMachine(settings: settings(nodes[i].id, nodes[i].incarnation))
+        nodes[i].storageUp = true
+        nodes[i].checkedCommit = 0
+        nodes[i].ledTerm = 0
+        feed(i, .storageConnected)
     }
 
-    /// The disk finished writing `rd`: it is durable, acknowledgements may leave, committed
-    /// entries are applied, and the core is told.
-    mutating func completeWrite(_ i: Int, _ rd: Ready) {
+    mutating func applied(_ i: Int, _ e: Entry, _ result: CommandResult) {
         let id = nodes[i].id
-        nodes[i].persist(rd)
-        nodes[i].writing = nil
-        for m in rd.messagesAfterPersist { send(m) }
-        if let s = rd.snapshot {
-            guard let sm = ReplicatedStateMachine.restore(s.data, membership: s.metadata.confState) else {
-                fail("node \(id) received an undecodable snapshot")
-                return
-            }
-            nodes[i].sm = sm
-            note("n\(id) installs snapshot at \(s.metadata.index)")
-            for c in clients.indices {
-                if let p = clients[c].proposal, p.node == id, p.index <= s.metadata.index { resolveWrite(c, .unknown) }
-            }
-        }
-        for e in rd.committedEntries { apply(i, e) }
-        nodes[i].raw!.advance(rd)
-        mix(UInt64(now), id, nodes[i].withCore { $0.log.applied })
-        if nodes[i].leftGroup && !nodes[i].withCore({ $0.isLeader }) {
-            note("n\(id) applied its own removal: stops")
-            nodes[i].removed = true
-            nodes[i].raw = nil
-            return
-        }
-        maybeCompact(i)
-    }
-
-    mutating func apply(_ i: Int, _ e: Entry) {
-        let id = nodes[i].id
-        if let v = checker.checkApplied(node: id, e) {
-            fail(v)
-            return
-        }
-        let expected = max(nodes[i].sm.appliedIndex, nodes[i].disk.snapshot.metadata.index) + 1
-        guard e.index == expected else {
-            fail("node \(id) applies index \(e.index) but its state machine expects \(expected)")
-            return
-        }
-        let wasMember = nodes[i].sm.membership.allMembers.contains(id)
-        let result = nodes[i].sm.apply(e)
-        if wasMember && !nodes[i].sm.membership.allMembers.contains(id) { nodes[i].leftGroup = true }
+        if let v = checker.checkApplied(node: id, e) { return fail(v) }
         mix(UInt64(e.index), e.term)
-        let revision = nodes[i].sm.revision
-        if e.kind == .normal, case .request(_, _, let cmd)? = Command.decode(e.data) {
-            var rec: String?
-            switch (cmd, result) {
-            case (.put(let k, let v), .put(let rev)):
-                rec = lin.record(revision: rev, key: k, value: v)
-            case (.delete(let k), .deleted(let rev?)):
-                rec = lin.record(revision: rev, key: k, value: nil)
-            case (.compareAndSet(let k, _, let v), .compareAndSet(true, let rev)):
-                rec = lin.record(revision: rev, key: k, value: v)
-            default:
-                break
-            }
-            if let rec { fail("state machine safety: \(rec)") }
+        guard e.kind == .normal, case .request(_, _, let cmd)? = Command.decode(e.data) else { return }
+        var rec: String?
+        switch (cmd, result) {
+        case (.put(let k, let v), .put(let rev)):
+            rec = lin.record(revision: rev, key: k, value: v)
+        case (.delete(let k), .deleted(let rev?)):
+            rec = lin.record(revision: rev, key: k, value: nil)
+        case (.compareAndSet(let k, _, let v), .compareAndSet(true, let rev)):
+            rec = lin.record(revision: rev, key: k, value: v)
+        default:
+            break
         }
-        // Answer the client whose proposal this entry carries, named by its tag: never by the
-        // entry's place, which a defect elsewhere could give to another client's write. A proposal
-        // whose index now holds another entry cannot commit any more.
-        let tag = Command.requestTag(in: e.data)
-        for c in clients.indices {
-            guard let p = clients[c].proposal, p.node == id else { continue }
-            guard let tag, tag.origin == id, tag.sequence == p.sequence else {
-                if p.index == e.index { resolveWrite(c, .failed) }
-                continue
-            }
-            switch result {
-            case .put(let rev), .compareAndSet(true, let rev):
-                resolveWrite(c, .wrote(revision: rev))
-                acked.append((e.index, e.term))
-            case .deleted(let rev):
-                if let rev {
-                    resolveWrite(c, .wrote(revision: rev))
-                    acked.append((e.index, e.term))
-                } else {
-                    resolveWrite(c, .observedRevision(point: revision, modRevision: 0))
-                }
-            case .compareAndSet(false, let rev):
-                resolveWrite(c, .observedRevision(point: revision, modRevision: rev))
-            default:
-                resolveWrite(c, .failed)
-            }
-        }
-    }
-
-    mutating func maybeCompact(_ i: Int) {
-        guard let raw = nodes[i].raw else { return }
-        let sm = nodes[i].sm
-        guard sm.appliedIndex >= raw.log.snapshotIndex + UInt64(nodes[i].compactEvery) else { return }
-        do {
-            try nodes[i].raw!.compact(upTo: sm.appliedIndex, confState: sm.membership, data: sm.snapshot())
-        } catch {
-            return
-        }
-        let snap = nodes[i].raw!.log.snapshot
-        nodes[i].disk.snapshot = snap
-        nodes[i].disk.entries.removeAll { $0.index <= snap.metadata.index }
-        note("n\(nodes[i].id) compacts through \(snap.metadata.index)")
+        if let rec { fail("state machine safety: \(rec)") }
     }
 
     mutating func crash(_ i: Int, for duration: Int) {
         guard nodes[i].isUp else { return }
-        nodes[i].raw = nil
-        nodes[i].writing = nil
-        nodes[i].readStates = []
+        tearJobs(i)
+        nodes[i].machine = nil
         nodes[i].incarnation += 1
         note("n\(nodes[i].id) crashes (down \(duration) ms)")
         events.schedule(.restart(nodes[i].id, incarnation: nodes[i].incarnation), at: now + duration, now: now)
     }
 
+    /// Restarts storage of node `i` alone: what it had in flight is torn, the machine is told,
+    /// and storage is back after `duration` ms.
+    mutating func restartStorage(_ i: Int, for duration: Int) {
+        guard nodes[i].isUp, nodes[i].storageUp else { return }
+        tearJobs(i)
+        nodes[i].storageUp = false
+        nodes[i].storageIncarnation += 1
+        note("n\(nodes[i].id) storage restarts (down \(duration) ms)")
+        feed(i, .storageDisconnected)
+        events.schedule(.storageBack(nodes[i].id, incarnation: nodes[i].incarnation, storage: nodes[i].storageIncarnation), at: now + duration, now: now)
+    }
+
     mutating func restart(_ i: Int) {
-        let id = nodes[i].id
-        if let v = checker.checkRestart(node: id, durableTerm: nodes[i].disk.hardState.term) { return fail(v) }
-        nodes[i].raw = RawNode(config: config(id), state: nodes[i].disk, random: SplitMix64(seed: randomSeed(id, nodes[i].incarnation)))
-        let snap = nodes[i].disk.snapshot
-        nodes[i].sm = ReplicatedStateMachine.restore(snap.data, membership: snap.metadata.confState)
-            ?? ReplicatedStateMachine(membership: snap.metadata.confState)
-        nodes[i].checkedCommit = snap.metadata.index
-        nodes[i].ledTerm = 0
-        note("n\(id) restarts at term \(nodes[i].disk.hardState.term), last index \(nodes[i].raw!.log.lastIndex)")
+        note("n\(nodes[i].id) restarts at term \(nodes[i].disk.hardState.term), last index \(nodes[i].diskLastIndex)")
+        boot(i)
     }
 
     /// The live leader with the highest term, if any.
     func currentLeader() -> Int? {
         var best: Int?
         var bestTerm: UInt64 = 0
-        for i in nodes.indices where nodes[i].isUp {
-            let (leads, term) = nodes[i].withCore { ($0.isLeader, $0.term) }
-            if leads && (best == nil || term > bestTerm) {
+        for i in nodes.indices {
+            guard let core = nodes[i].core, core.isLeader else { continue }
+            if best == nil || core.term > bestTerm {
                 best = i
-                bestTerm = term
+                bestTerm = core.term
             }
         }
         return best
@@ -384,24 +430,25 @@ public struct Simulation {
     // MARK: - Checks
 
     mutating func checkStep() {
-        for node in nodes where node.isUp {
-            let (leads, term, committed) = node.withCore { ($0.isLeader, $0.term, $0.log.committed) }
+        for node in nodes {
+            guard let core = node.core else { continue }
+            let leads = core.isLeader
+            let term = core.term
             if leads, let v = checker.checkElection(node: node.id, term: term) { return fail(v) }
-            if committed > node.checkedCommit || node.withCore({ $0.safetyFault != nil }) {
+            if core.log.committed > node.checkedCommit || core.safetyFault != nil {
                 var from = node.checkedCommit
-                if let v = node.withCore({ checker.checkCommitted($0, from: &from) }) { return fail(v) }
+                if let v = checker.checkCommitted(core, from: &from) { return fail(v) }
                 node.checkedCommit = from
             }
             if leads { checker.noteActed(node: node.id, term: term, role: "leader") }
             if leads && node.ledTerm != term {
-                let raw = node.raw!
-                node.ledTerm = raw.term
-                note("n\(raw.id) becomes leader of term \(raw.term)")
-                if let v = checker.checkLeaderCompleteness(raw) { return fail(v) }
+                node.ledTerm = term
+                note("n\(node.id) becomes leader of term \(term)")
+                if let v = checker.checkLeaderCompleteness(core) { return fail(v) }
                 if !healed && episodes.contains(where: { $0.fault == .isolateLeader && $0.level == 1 }) && chance(90) {
                     // Leader churn: a new leader loses its connectivity (or power) moments after winning.
                     let crash = options.faults.contains(.crash) && chance(40)
-                    events.schedule(.cutLeader(raw.id, crash: crash, duration: 30 + random(150)), at: now + 1 + (chance(50) ? random(5) : random(30)), now: now)
+                    events.schedule(.cutLeader(node.id, crash: crash, duration: 30 + random(150)), at: now + 1 + (chance(50) ? random(5) : random(30)), now: now)
                 }
             }
         }
@@ -409,10 +456,10 @@ public struct Simulation {
     }
 
     mutating func checkLogMatching() {
-        let up = nodes.indices.filter { nodes[$0].isUp }
-        for a in up.indices {
-            for b in up.indices where b > a {
-                if let v = SafetyChecker.checkLogMatching(nodes[up[a]].raw!, nodes[up[b]].raw!) { return fail(v) }
+        let cores = nodes.compactMap(\.core)
+        for a in cores.indices {
+            for b in cores.indices where b > a {
+                if let v = SafetyChecker.checkLogMatching(cores[a], cores[b]) { return fail(v) }
             }
         }
     }
@@ -420,16 +467,16 @@ public struct Simulation {
     mutating func finalChecks() {
         checkLogMatching()
         if violation != nil { return }
+        // Every write a client was told is committed is in the final state.
         for a in acked {
             let k = Int(a.index)
             if k < checker.committedTerm.count, checker.committedTerm[k] != 0, checker.committedTerm[k] != a.term {
                 return fail("acknowledged write at index \(a.index) term \(a.term) was lost")
             }
-            if let l = currentLeader(), let t = nodes[l].raw!.log.term(a.index), t != a.term {
+            if let l = currentLeader(), let t = nodes[l].core!.log.term(a.index), t != a.term {
                 return fail("acknowledged write at index \(a.index) term \(a.term) is not in the leader's log")
             }
         }
         if let v = lin.check(history) { fail("linearizability: \(v)") }
     }
 }
-

@@ -1,9 +1,10 @@
-// pgraft-sim: deterministic fault-injection simulator for RaftCore (see RaftSim).
+// pgraft-sim: deterministic fault-injection simulator for the node machine and RaftCore (see RaftSim).
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
+import PGRaftNode
 import RaftCore
 import RaftSim
 
@@ -11,7 +12,8 @@ let usage = """
     usage: pgraft-sim --seeds A..B [--steps S] [--nodes N] [--faults LIST] [--bug NAME] [--jobs J]
            pgraft-sim --seed K [--steps S] [--nodes N] [--faults LIST] [--bug NAME] [--trace]
       LIST: all, none, or a comma-separated subset of \(SimFault.allCases.map(\.rawValue).joined(separator: ","))
-      NAME: \(InjectedDefects.named.map(\.name).joined(separator: ", "))
+      NAME: a defect of the core: \(InjectedDefects.named.map(\.name).joined(separator: ", "))
+            or of the node driver: \(DriverDefects.named.map(\.name).joined(separator: ", "))
       A step is one virtual millisecond (default 10000); a healed phase of 4000 steps follows for
       the liveness check. --jobs runs seeds on J threads. Exit status 0 only without violations
       and liveness failures.
@@ -54,8 +56,13 @@ while let a = args.popFirst() {
         template.faults = f
     case "--bug":
         let name = value(a)
-        guard let d = InjectedDefects.named.first(where: { $0.name == name }) else { die("unknown bug \(name)") }
-        template.defects.insert(d.defect)
+        if let d = InjectedDefects.named.first(where: { $0.name == name }) {
+            template.defects.insert(d.defect)
+        } else if let d = DriverDefects.named.first(where: { $0.name == name }) {
+            template.driverDefects.insert(d.defect)
+        } else {
+            die("unknown bug \(name)")
+        }
     case "--trace":
         trace = true
     case "--jobs":

@@ -3,6 +3,7 @@ import NIOCore
 import PGRaftAPI
 import PGRaftCLI
 import PGRaftKit
+import PGRaftNode
 import PGRaftTestSupport
 import Testing
 
@@ -21,8 +22,11 @@ struct APIRouterTests {
             return .reply(.ok, leader: 1, .record(ClientKeyRecord(key: key, value: [0xff, 0x00, 0xfe], createRevision: 1, modRevision: 1, version: 1), revision: 12))
         case .get, .logGet:
             return .reply(.notFound, leader: 1, .none)
-        case .delete(let key):
-            return .reply(.ok, leader: 1, .written(revision: key == "missing" ? 0 : 13, index: 22, term: 7))
+        case .delete(let key) where key == "missing":
+            // What consensus answers for a key that does not exist: nothing changed.
+            return .reply(.ok, leader: 1, .unchanged(revision: 13, modRevision: 0, index: 22, term: 7))
+        case .delete:
+            return .reply(.ok, leader: 1, .written(revision: 13, index: 22, term: 7))
         case .list(let prefix, _):
             return .reply(.ok, leader: 1, .records(prefix.isEmpty ? [record, record] : [record], revision: 12))
         case .logAppend:
@@ -35,7 +39,7 @@ struct APIRouterTests {
             return .reply(.ok, leader: 1, .written(revision: 0, index: 24, term: 7))
         case .transferLeader:
             return .reply(.ok, leader: 1, .none)
-        case .metrics:
+        case .metrics, .compareAndSet:
             return .reply(.invalid, leader: 1, .message("not in this test"))
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import PGRaftAPI
 import PGRaftKit
+import PGRaftNode
 import Testing
 
 /// `/metrics`: the Prometheus text format, from the segment and from consensus.

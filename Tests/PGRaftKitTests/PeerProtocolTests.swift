@@ -1,3 +1,4 @@
+import PGRaftNode
 import PGRaftTestSupport
 import Testing
 
@@ -86,6 +87,7 @@ import Testing
             .put(key: "a/b", value: [0, 1, 255]), .delete(key: "a"), .get(key: "a", linearizable: true), .get(key: "a", linearizable: false),
             .list(prefix: "", linearizable: true), .logAppend(data: Array("x".utf8)), .logGet(sequence: 9, linearizable: false), .logStats,
             .addNode(id: 4, address: "127.0.0.1:7004"), .removeNode(id: 2), .transferLeader(id: 0), .metrics, .logTrim(through: 7),
+            .compareAndSet(key: "a", expectedRevision: 4, value: [9]),
         ]
         for (i, operation) in operations.enumerated() {
             let request = ClientRequest(id: UInt64(i), operation: operation)
@@ -101,6 +103,7 @@ import Testing
             .none, .written(revision: 1, index: 2, term: 3), .record(record, revision: 9), .records([record, record], revision: 9),
             .logRecord(sequence: 1, index: 2, term: 3, data: [4]), .logStats(count: 1, bytes: 2, firstSequence: 1, lastSequence: 1, lastIndex: 5),
             .metrics(metrics), .message("no leader"), .logTrimmed(through: 7, index: 8, term: 3),
+            .unchanged(revision: 9, modRevision: 4, index: 10, term: 3),
         ]
         for (i, result) in results.enumerated() {
             let reply = ClientReply(id: UInt64(i), status: .ok, leader: 2, result: result)

@@ -88,21 +88,4 @@ struct WireCodecTests {
         #expect(ConfState.decode(Array(joint.encode().dropLast())) == nil)
         #expect(ConfState.decode([0xFF, 0xFF, 0xFF, 0xFF]) == nil)
     }
-
-    @Test func aTaggedRequestRoundTripsAndAppliesAsItsCommand() {
-        let tagged = Command.request(origin: 3, sequence: 77, command: .put(key: "k", value: [1]))
-        #expect(Command.decode(tagged.encode()) == tagged)
-        let tag = Command.requestTag(in: tagged.encode())
-        #expect(tag?.origin == 3 && tag?.sequence == 77)
-        #expect(Command.requestTag(in: Command.put(key: "k", value: [1]).encode()) == nil)
-        #expect(Command.requestTag(in: [8, 1, 2]) == nil, "too short to hold a tag")
-        #expect(Command.isMemberAddress(Command.setMemberAddress(node: 4, address: "h:1").encode()))
-        #expect(!Command.isMemberAddress(tagged.encode()))
-        // A request inside a request is refused: the tag is one level deep.
-        let nested = Command.request(origin: 1, sequence: 1, command: tagged)
-        #expect(Command.decode(nested.encode()) == nil)
-        var sm = ReplicatedStateMachine(membership: ConfState(voters: [1]))
-        #expect(sm.apply(Entry(term: 1, index: 1, data: tagged.encode())) == .put(revision: 1))
-        #expect(sm.get("k")?.value == [1])
-    }
 }

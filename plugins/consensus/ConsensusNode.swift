@@ -1,17 +1,23 @@
 import CShims
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import NIOCore
 import PGRaftKit
+import PGRaftNode
+import PGRaftStateMachine
 import PGRaftStorage
 import RaftCore
 
 /// Answers one client request: a status and a result.
 typealias Responder = (ClientStatus, ClientResult) -> Void
 
-/// The Raft engine of this node: drives the core with the real clock, persists each batch of the
-/// core's output through storage before anything depending on it leaves the node, sends messages
-/// through the transport, applies committed entries to the state machine, answers clients, and
-/// publishes what it knows in the shared segment.
+/// Runs this node's ``NodeMachine`` with the real world: turns what arrives on consensus.sock
+/// (storage, transport, clients), the tick timer and the operator's queue into the machine's
+/// events, and performs the actions it returns: frames to storage and the transport, replies,
+/// the cluster state in the segment, counters and log lines. Every decision is the machine's;
+/// this is I/O only, so the simulator, which runs the same machine, proves what runs here.
 ///
 /// Everything runs on one event loop (every connection of consensus.sock and the tick timer are
 /// bound to it), so the state needs no lock; hence `@unchecked Sendable`.
@@ -24,49 +30,21 @@ final class ConsensusNode: @unchecked Sendable {
     let storage = StorageLink()
     let outbox = Outbox()
 
-    /// The core, once its state is loaded from storage.
-    var core: RawNode?
-    /// The replicated state machine, as of `sm.appliedIndex`.
-    var sm = ReplicatedStateMachine()
-    /// The batch being made durable: the core's output and the storage operations that persist it.
-    var persisting: (ready: Ready, operations: [StorageOperation])?
-    /// The hard state last sent to storage (term and vote are what must be durable).
-    var savedHardState = RaftCore.HardState()
-    /// Whether the state is being loaded from storage.
-    var loading = false
-    /// Whether a snapshot and compaction batch is at storage (lost, and so false again, when storage reconnects).
-    var compacting = false
-    /// Whether a snapshot image is being encoded off the loop.
-    var encodingSnapshot = false
+    /// The node's logic.
+    var machine: NodeMachine
     /// The transport's connection.
     var transport: Channel?
-
-    // Client requests.
-    var nextSequence: UInt64
-    var proposals: [UInt64: PendingProposal] = [:]
-    var readBatch: [PendingRead] = []
-    var readRounds: [UInt64: ReadRound] = [:]
-    var readsAwaitingApply: [(index: UInt64, read: PendingRead)] = []
-    var nextReadRound: UInt64 = 1
-    var waiters: [StateWaiter] = []
+    /// Whom each request in the machine answers, and when it was asked (monotonic ns).
+    var responders: [RequestID: (respond: Responder, startedNs: UInt64)] = [:]
+    var nextRequest: RequestID = 1
+    /// Events raised while actions are performed, handled once they are done (in order).
+    var queued: [NodeEvent] = []
+    var draining = false
     var measurements = Measurements()
-
-    // What was last observed or published.
+    /// When each peer last sent a Raft message (wall clock ms), for the published state.
     var lastContactMs: [NodeID: Int64] = [:]
-    var observedLeader: NodeID?
-    var observedRole: Role.Kind?
-    var observedTerm: UInt64 = 0
-    var announcedMembers: [(id: NodeID, address: String)] = []
-    var lastPublishMs: Int64 = 0
-    var ticks: UInt64 = 0
-    /// A membership change was applied and the core takes it at the next advance.
-    var membershipPending = false
-    /// Peers whose transport refused this node's greeting as a non-member, with when they last did
-    /// (monotonic ms); forgotten when they accept it, when a leader's message arrives, or after
-    /// `refusalMemoryMs` without a repeat.
-    var refusedAsNonMemberBy: [NodeID: Int64] = [:]
-    /// Whether the role last published was non-member (its changes are logged).
-    var publishedNonMember = false
+    /// Bumped on every storage connection, so that a load begun on an earlier one is dropped.
+    var storageGeneration = 0
 
     init(loop: EventLoop, settings: ConsensusSettings, logger: Logger, segment: SharedSegment?, counters: ComponentCounters?) {
         self.loop = loop
@@ -74,64 +52,57 @@ final class ConsensusNode: @unchecked Sendable {
         self.logger = logger
         self.segment = segment
         self.counters = counters
-        // Unique across restarts: a sequence from an earlier life can never match a new proposal.
-        self.nextSequence = UInt64(max(1, pgr_wall_ms())) << 20
-        // Likewise for read rounds: a leader may still hold a round of this node's previous life.
-        self.nextReadRound = UInt64(max(1, pgr_wall_ms())) << 20
+        // Seeded differently on every start, so that two nodes never share a timeout sequence,
+        // and with proposal tags unique across restarts (a sequence from an earlier life can never
+        // match a new proposal).
+        let wallMs = UInt64(max(1, pgr_wall_ms()))
+        let seed = wallMs ^ (settings.nodeId << 40) ^ UInt64(getpid())
+        machine = NodeMachine(settings: settings.nodeSettings(sequenceBase: wallMs << 20, randomSeed: seed))
     }
 
     static func nowMs() -> Int64 { pgr_monotonic_ms() }
 
-    // MARK: - Events (each ends by settling: driving the core and flushing writes)
+    /// Hands `event` to the machine and performs what it returns; events raised meanwhile follow.
+    func feed(_ event: NodeEvent) {
+        queued.append(event)
+        guard !draining else { return }
+        draining = true
+        while !queued.isEmpty {
+            let next = queued.removeFirst()
+            perform(machine.handle(next, now: Self.nowMs()))
+        }
+        draining = false
+        outbox.flush()
+    }
+
+    // MARK: - Events
 
     /// Starts the tick timer.
     func start() {
         loop.scheduleRepeatedTask(initialDelay: .milliseconds(settings.tickMs), delay: .milliseconds(settings.tickMs)) { [self] _ in
-            tick()
+            feed(.tick)
+            if machine.isRunning { consumeCommandQueue() }
         }
-    }
-
-    /// One tick passed: the core's clock, the operator's queue; every tenth tick the slower chores
-    /// (time-outs, learner promotion, waiters, a full publication of the cluster state).
-    func tick() {
-        ticks &+= 1
-        if core != nil {
-            core!.tick()
-            consumeCommandQueue()
-            if ticks % 10 == 0 {
-                expireRequests()
-                promoteCaughtUpLearners()
-                checkWaiters()
-            }
-        }
-        settle()
-        if ticks % 10 == 0 { publish(force: true) }
     }
 
     /// Storage greeted on `channel`.
     func storageConnected(_ channel: Channel) {
         storage.attach(channel)
+        storageGeneration += 1
         logger.info("storage connected")
-        if core == nil {
-            load()
-        } else if let batch = persisting {
-            // Whatever was in flight may not have reached the disk: send it again (appends at an
-            // existing index rewrite it, the hard state is overwritten, so this is idempotent).
-            sendPersist(batch.operations)
-        }
-        compacting = false
-        settle()
+        feed(.storageConnected)
     }
 
-    /// A reply from storage.
-    func storageReply(_ payload: [UInt8]) {
+    /// A reply from storage on `channel`; one arriving on a connection storage has since replaced is dropped.
+    func storageReply(_ payload: [UInt8], on channel: Channel) {
+        guard storage.channel === channel else { return }
         do {
             try storage.received(payload)
         } catch {
             logger.error("bad reply from storage: \(error); closing its connection")
-            storage.channel?.close(promise: nil)
+            channel.close(promise: nil)
         }
-        settle()
+        outbox.flush()
     }
 
     /// The transport greeted on `channel`.
@@ -139,16 +110,11 @@ final class ConsensusNode: @unchecked Sendable {
         transport?.close(promise: nil)
         transport = channel
         logger.info("transport connected")
-        // A new transport dials again: refusals that still hold will come again.
-        refusedAsNonMemberBy.removeAll()
-        announcedMembers = []
-        announceMembers()
-        settle()
+        feed(.transportConnected)
     }
 
     /// A Raft message from a peer.
     func peerMessage(_ payload: [UInt8]) {
-        guard core != nil else { return }
         let envelope: HubPeerMessage
         do {
             envelope = try HubPeerMessage.decode(payload)
@@ -162,33 +128,22 @@ final class ConsensusNode: @unchecked Sendable {
             return
         }
         lastContactMs[message.from] = pgr_wall_ms()
-        // Only a leader sends these, and only to members: whatever refused this node is out of date.
-        if !refusedAsNonMemberBy.isEmpty {
-            switch message.kind {
-            case .append, .heartbeat, .snapshot: refusedAsNonMemberBy.removeAll()
-            default: break
-            }
-        }
         measurements.received(message)
         count(received: message)
-        core!.step(message)
-        settle()
+        feed(.peerMessage(message))
     }
 
     /// The transport reports a peer connected or gone.
     func peerStatus(_ payload: [UInt8]) {
         var reader = WireReader(payload)
-        guard let peer = try? reader.u64(), let raw = try? reader.u8(), let state = HubPeerState(rawValue: raw) else { return }
+        guard let peer = try? reader.u64(), let raw = try? reader.u8(), let state = HubPeerState(rawValue: raw) else {
+            logger.warning("malformed peer status from transport")
+            return
+        }
         switch state {
-        case .disconnected:
-            if core != nil {
-                core!.reportUnreachable(peer)
-                settle()
-            }
-        case .connected:
-            noteMembershipRefusal(by: peer, refused: false)
-        case .refusedAsNonMember:
-            noteMembershipRefusal(by: peer, refused: true)
+        case .disconnected: feed(.peerUnreachable(peer))
+        case .connected: feed(.peerRefusal(peer, refused: false))
+        case .refusedAsNonMember: feed(.peerRefusal(peer, refused: true))
         }
     }
 
@@ -200,21 +155,36 @@ final class ConsensusNode: @unchecked Sendable {
         } catch {
             logger.warning("malformed client request: \(error)")
             respond(on: channel, id: ClientReply.peekID(payload), .invalid, .message("malformed request: \(error)"))
-            settle()
+            outbox.flush()
             return
         }
         handle(request.operation) { [self] status, result in
             respond(on: channel, id: request.id, status, result)
         }
-        settle()
+    }
+
+    /// Serves `operation`; `respond` is called exactly once, now or later.
+    func handle(_ operation: ClientOperation, respond: @escaping Responder) {
+        switch operation {
+        case .metrics:
+            respond(.ok, .metrics(measurements.snapshot))
+            outbox.flush()
+        case .addNode(let id, let address) where (1...UInt64(Int32.max)).contains(id) && Member(id: Int(id), address: address) == nil:
+            respond(.invalid, .message("address \"\(address)\" is not host:port (IPv6 as [::1]:7001)"))
+            outbox.flush()
+        default:
+            let id = nextRequest
+            nextRequest += 1
+            responders[id] = (respond, DispatchClock.nowNs())
+            feed(.request(id, operation))
+        }
     }
 
     /// A connection closed.
     func disconnected(_ channel: Channel) {
         if storage.detach(channel) {
             logger.warning("storage disconnected; persisting waits until it is back")
-            // Loading starts again from the beginning when storage is back (its replies are lost).
-            if core == nil { loading = false }
+            feed(.storageDisconnected)
         }
         if transport === channel {
             transport = nil
@@ -223,15 +193,14 @@ final class ConsensusNode: @unchecked Sendable {
     }
 
     private func respond(on channel: Channel, id: UInt64, _ status: ClientStatus, _ result: ClientResult) {
-        let reply = ClientReply(id: id, status: status, leader: core?.leaderID ?? 0, result: result)
+        let reply = ClientReply(id: id, status: status, leader: machine.leaderID ?? 0, result: result)
         outbox.write(Frame(type: ClientFrameType.reply, payload: reply.encoded()), to: channel)
     }
 
-    /// Drives the core until it has nothing more to do without storage, then flushes every write.
-    func settle() {
-        drive()
-        observeRoleChanges()
-        outbox.flush()
+    /// Logs and exits: the supervisor restarts consensus, which loads again from storage.
+    func fatal(_ message: String) -> Never {
+        logger.critical("\(message); exiting so that a restart loads the state again")
+        exit(1)
     }
 }
 
@@ -258,4 +227,9 @@ extension ClientReply {
     static func peekID(_ payload: [UInt8]) -> UInt64 {
         payload.count >= 8 ? payload.loadU64(at: 0) : 0
     }
+}
+
+/// The monotonic clock in nanoseconds, for latencies.
+enum DispatchClock {
+    static func nowNs() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
 }

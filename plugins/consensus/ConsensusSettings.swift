@@ -1,4 +1,5 @@
 import PGRaftKit
+import PGRaftNode
 import RaftCore
 
 /// What consensus takes from the node's configuration and its own arguments.
@@ -58,5 +59,18 @@ struct ConsensusSettings: Sendable {
         // Bounds what a follower can be sent before it acknowledges, hence one storage batch.
         c.maxInflightBytes = 64 << 20
         return c
+    }
+
+    /// The node machine's settings; `sequenceBase` and `randomSeed` must differ on every start.
+    func nodeSettings(sequenceBase: UInt64, randomSeed: UInt64) -> NodeSettings {
+        let emptyLog: EmptyLogPolicy
+        switch initialClusterState {
+        case .new: emptyLog = .found(voters: configuredMembers.map(\.id))
+        case .existing: emptyLog = .join
+        }
+        return NodeSettings(
+            raft: raftConfig, tickMs: tickMs, requestTimeoutMs: requestTimeoutMs, snapshotEntries: snapshotEntries, emptyLog: emptyLog,
+            configuredMembers: configuredMembers.map { NodeAddress(id: $0.id, address: $0.address) }, sequenceBase: sequenceBase,
+            randomSeed: randomSeed)
     }
 }

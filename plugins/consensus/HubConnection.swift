@@ -40,7 +40,7 @@ final class HubConnection: @unchecked Sendable {
         case (.unknown, ClientFrameType.hello):
             party = .client
         case (.storage, StorageFrameType.reply):
-            node.storageReply(frame.payload)
+            node.storageReply(frame.payload, on: channel)
         case (.transport, HubFrameType.peerReceived):
             node.peerMessage(frame.payload)
         case (.transport, HubFrameType.peerStatus):

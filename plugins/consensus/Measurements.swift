@@ -1,4 +1,5 @@
 import PGRaftKit
+import PGRaftNode
 import RaftCore
 
 /// What consensus measures for `/metrics` beyond the segment's counters: the commit latency of

@@ -1,3 +1,5 @@
+import PGRaftNode
+
 /// Frame types between client-side components (the api) and consensus on `<run_dir>/consensus.sock`.
 /// A client greets with `hello`, then sends requests; consensus answers each with one reply
 /// carrying the request's id, in whatever order they complete.
@@ -8,52 +10,6 @@ public enum ClientFrameType {
     public static let request: UInt16 = 0x0402
     /// Consensus → client: a `ClientReply`.
     public static let reply: UInt16 = 0x0403
-}
-
-/// What a client asks of the replicated state machine or the membership.
-public enum ClientOperation: Sendable, Equatable {
-    /// Set `key` to `value` through the log.
-    case put(key: String, value: [UInt8])
-    /// Remove `key` through the log.
-    case delete(key: String)
-    /// Read `key`; linearizable through ReadIndex unless `linearizable` is false (a local, possibly stale read).
-    case get(key: String, linearizable: Bool)
-    /// Every key starting with `prefix`, sorted.
-    case list(prefix: String, linearizable: Bool)
-    /// Append a record to the replicated command log.
-    case logAppend(data: [UInt8])
-    /// The command-log record with sequence number `sequence`.
-    case logGet(sequence: UInt64, linearizable: Bool)
-    /// The command log's size and bounds.
-    case logStats
-    /// Drop the command-log records up to and including sequence `through`, through the log.
-    case logTrim(through: UInt64)
-    /// Add node `id`, reachable at `address` ("host:port"), as a learner; it is promoted to voter
-    /// once it has caught up.
-    case addNode(id: UInt64, address: String)
-    /// Remove node `id` from the membership (the leader hands leadership over first).
-    case removeNode(id: UInt64)
-    /// Hand leadership to node `id` (0: to the most up-to-date other voter).
-    case transferLeader(id: UInt64)
-    /// Consensus's own measurements: commit latency and messages by type.
-    case metrics
-
-    var code: UInt8 {
-        switch self {
-        case .put: return 1
-        case .delete: return 2
-        case .get: return 3
-        case .list: return 4
-        case .logAppend: return 5
-        case .logGet: return 6
-        case .logStats: return 7
-        case .addNode: return 8
-        case .removeNode: return 9
-        case .transferLeader: return 10
-        case .metrics: return 11
-        case .logTrim: return 12
-        }
-    }
 }
 
 /// One request: an id chosen by the client (unique per connection) and the operation.
@@ -95,6 +51,10 @@ public struct ClientRequest: Sendable, Equatable {
             w.u64(id)
         case .logTrim(let through):
             w.u64(through)
+        case .compareAndSet(let key, let expected, let value):
+            w.string(key)
+            w.u64(expected)
+            w.blob(value)
         case .logStats, .metrics:
             break
         }
@@ -120,105 +80,13 @@ public struct ClientRequest: Sendable, Equatable {
         case 10: operation = .transferLeader(id: try r.u64())
         case 11: operation = .metrics
         case 12: operation = .logTrim(through: try r.u64())
+        case 13:
+            operation = .compareAndSet(key: try r.string(), expectedRevision: try r.u64(), value: try r.blob(limit: Frame.defaultMaxPayload))
         default: throw WireDecodeError("unknown client operation \(code)")
         }
         try r.expectEnd()
         return ClientRequest(id: id, operation: operation)
     }
-}
-
-/// How a request ended.
-public enum ClientStatus: UInt8, Sendable, Equatable {
-    /// Done; the result holds the answer.
-    case ok = 0
-    /// The key or record does not exist.
-    case notFound = 1
-    /// No leader is known (an election is under way, or this node is cut off): retry.
-    case noLeader = 2
-    /// Consensus cannot serve yet (it is starting, or storage is not connected): retry.
-    case unavailable = 3
-    /// The request is invalid (the message says why); retrying will not help.
-    case invalid = 4
-    /// No answer in time; a write's outcome is unknown (it may still commit).
-    case timedOut = 5
-    /// The request failed (the message says why).
-    case failed = 6
-}
-
-/// One key-value record.
-public struct ClientKeyRecord: Sendable, Equatable {
-    /// The key.
-    public var key: String
-    /// The value's bytes.
-    public var value: [UInt8]
-    /// The store revision that created the key.
-    public var createRevision: UInt64
-    /// The store revision of its last change.
-    public var modRevision: UInt64
-    /// How many times it was written since it was created.
-    public var version: UInt64
-
-    /// A record.
-    public init(key: String, value: [UInt8], createRevision: UInt64, modRevision: UInt64, version: UInt64) {
-        self.key = key
-        self.value = value
-        self.createRevision = createRevision
-        self.modRevision = modRevision
-        self.version = version
-    }
-}
-
-/// Consensus's measurements for `/metrics`.
-public struct ConsensusMetrics: Sendable, Equatable {
-    /// Upper bounds, in milliseconds, of the commit latency histogram's buckets (the last is +Inf).
-    public static let latencyBucketsMs: [Double] = [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500]
-    /// Proposals of this node whose commit latency fell at or under each bound (cumulative), then the total.
-    public var latencyCounts: [UInt64]
-    /// Sum of those latencies in milliseconds.
-    public var latencySumMs: Double
-    /// Raft messages sent, by message kind name (e.g. "append").
-    public var sentByKind: [(kind: String, count: UInt64)]
-    /// Raft messages received, by message kind name.
-    public var receivedByKind: [(kind: String, count: UInt64)]
-
-    /// Measurements.
-    public init(latencyCounts: [UInt64], latencySumMs: Double, sentByKind: [(kind: String, count: UInt64)], receivedByKind: [(kind: String, count: UInt64)]) {
-        self.latencyCounts = latencyCounts
-        self.latencySumMs = latencySumMs
-        self.sentByKind = sentByKind
-        self.receivedByKind = receivedByKind
-    }
-
-    /// Equal when every figure is.
-    public static func == (a: ConsensusMetrics, b: ConsensusMetrics) -> Bool {
-        a.latencyCounts == b.latencyCounts && a.latencySumMs == b.latencySumMs
-            && a.sentByKind.elementsEqual(b.sentByKind, by: { $0 == $1 })
-            && a.receivedByKind.elementsEqual(b.receivedByKind, by: { $0 == $1 })
-    }
-}
-
-/// The answer to one request.
-public enum ClientResult: Sendable, Equatable {
-    /// Nothing more than the status.
-    case none
-    /// A write committed and applied: the store revision it produced (0 when it changed nothing,
-    /// as a delete of a missing key) and its place in the log.
-    case written(revision: UInt64, index: UInt64, term: UInt64)
-    /// One record, and the store revision the read saw.
-    case record(ClientKeyRecord, revision: UInt64)
-    /// Records in key order, and the store revision the read saw.
-    case records([ClientKeyRecord], revision: UInt64)
-    /// A command-log record: its sequence number, its place in the Raft log, its data.
-    case logRecord(sequence: UInt64, index: UInt64, term: UInt64, data: [UInt8])
-    /// The command log's record count, data bytes, first and last sequence, and last Raft index.
-    case logStats(count: UInt64, bytes: UInt64, firstSequence: UInt64, lastSequence: UInt64, lastIndex: UInt64)
-    /// A trim committed and applied: the records up to and including `through` are gone, and the
-    /// trim's place in the log.
-    case logTrimmed(through: UInt64, index: UInt64, term: UInt64)
-    /// Consensus's measurements.
-    case metrics(ConsensusMetrics)
-    /// Why the request did not succeed.
-    case message(String)
 }
 
 /// The reply to request `id`.
@@ -290,6 +158,9 @@ public struct ClientReply: Sendable, Equatable {
         case .logTrimmed(let through, let index, let term):
             w.u8(8)
             for value in [through, index, term] { w.u64(value) }
+        case .unchanged(let revision, let modRevision, let index, let term):
+            w.u8(9)
+            for value in [revision, modRevision, index, term] { w.u64(value) }
         }
         return w.bytes
     }
@@ -333,6 +204,7 @@ public struct ClientReply: Sendable, Equatable {
             result = .metrics(ConsensusMetrics(latencyCounts: counts, latencySumMs: sum, sentByKind: lists[0], receivedByKind: lists[1]))
         case 7: result = .message(try r.string())
         case 8: result = .logTrimmed(through: try r.u64(), index: try r.u64(), term: try r.u64())
+        case 9: result = .unchanged(revision: try r.u64(), modRevision: try r.u64(), index: try r.u64(), term: try r.u64())
         default: throw WireDecodeError("unknown client result \(tag)")
         }
         try r.expectEnd()

@@ -1,3 +1,5 @@
+import RaftCore
+
 /// One key of the replicated key-value map, with etcd-style revisions.
 public struct KeyValueRecord: Sendable, Equatable {
     /// The value.

@@ -1,3 +1,5 @@
+import RaftCore
+
 /// The outcome of applying one log entry to the ``ReplicatedStateMachine``; identical on every member.
 public enum CommandResult: Sendable, Equatable {
     /// A put succeeded; the key's new modification revision.

@@ -1,3 +1,5 @@
+import RaftCore
+
 /// The PostgreSQL topology recorded in the replicated state machine.
 public struct PostgresTopology: Sendable, Equatable {
     /// The node whose PostgreSQL is the primary (0: none yet).

@@ -1,3 +1,5 @@
+import RaftCore
+
 /// The state every member builds by applying the committed log in order: the membership,
 /// a key-value map with revisions, a command log (appended to, trimmed from the front), and the
 /// PostgreSQL topology.

@@ -1,3 +1,5 @@
+import RaftCore
+
 /// One record of the append-only command log (`pgraft_log_append`).
 public struct CommandLogRecord: Sendable, Equatable {
     /// The sequence number, from 1.

@@ -1,3 +1,5 @@
+import RaftCore
+
 /// A request to the replicated state machine, carried as the data of a normal log entry.
 public enum Command: Sendable, Equatable {
     /// Set `key` to `value`.

@@ -1,3 +1,5 @@
+import RaftCore
+
 /// Summary of the command log (`pgraft_log_get_stats`).
 public struct CommandLogStats: Sendable, Equatable {
     /// Number of records.
