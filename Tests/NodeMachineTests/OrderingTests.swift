@@ -28,7 +28,6 @@ struct Bench {
             switch action {
             case .send(let m): network.append(m)
             case .persist(let b): inFlight[id] = b
-            case .load: break
             default: break
             }
         }
@@ -70,6 +69,24 @@ struct Bench {
     }
 
     var leader: NodeID { machines.values.first { $0.leaderID == $0.settings.id }!.settings.id }
+
+    /// A booted three-node cluster with a leader.
+    static func settled(defects: DriverDefects = []) -> Bench {
+        var b = Bench(voters: [1, 2, 3], defects: defects)
+        b.boot()
+        b.settle()
+        return b
+    }
+
+    /// Asks the leader to put a key and takes, off the network, the appends carrying the new
+    /// entry to one follower (that follower is returned too).
+    mutating func proposeAndTakeAppends() -> (follower: NodeID, appends: [Message]) {
+        let follower: NodeID = leader == 2 ? 3 : 2
+        feed(leader, .request(1, .put(key: "k", value: [1])))
+        let appends = network.filter { $0.to == follower && $0.kind == .append && !$0.entries.isEmpty }
+        network = []
+        return (follower, appends)
+    }
 }
 
 func sends(_ actions: [NodeAction], _ kind: Message.Kind) -> [Message] {
@@ -100,14 +117,9 @@ struct OrderingTests {
 
     @Test("a follower acknowledges an append only once its batch is durable")
     func ackAfterFsync() throws {
-        var b = Bench(voters: [1, 2, 3])
-        b.boot()
-        b.settle()
-        let follower: NodeID = b.leader == 2 ? 3 : 2
-        b.feed(b.leader, .request(1, .put(key: "k", value: [1])))
-        let appends = b.network.filter { $0.to == follower && $0.kind == .append && !$0.entries.isEmpty }
+        var b = Bench.settled()
+        let (follower, appends) = b.proposeAndTakeAppends()
         #expect(appends.count == 1)
-        b.network = []
         let atArrival = b.feed(follower, .peerMessage(try #require(appends.first)))
         #expect(persists(atArrival).count == 1)
         #expect(sends(atArrival, .appendResponse).isEmpty, "acknowledged before the fsync")
@@ -116,25 +128,17 @@ struct OrderingTests {
 
     @Test("with ack-before-fsync the acknowledgement leaves with the batch (the defect is real)")
     func ackBeforeFsyncDefect() throws {
-        var b = Bench(voters: [1, 2, 3], defects: .ackBeforeFsync)
-        b.boot()
-        b.settle()
-        let follower: NodeID = b.leader == 2 ? 3 : 2
-        b.feed(b.leader, .request(1, .put(key: "k", value: [1])))
-        let append = try #require(b.network.first { $0.to == follower && $0.kind == .append && !$0.entries.isEmpty })
-        b.network = []
+        var b = Bench.settled(defects: .ackBeforeFsync)
+        let (follower, appends) = b.proposeAndTakeAppends()
+        let append = try #require(appends.first)
         #expect(sends(b.feed(follower, .peerMessage(append)), .appendResponse).count == 1)
     }
 
     @Test("a storage restart in the middle of a batch sends the identical batch again, and acknowledges only after it")
     func storageRestartResends() throws {
-        var b = Bench(voters: [1, 2, 3])
-        b.boot()
-        b.settle()
-        let follower: NodeID = b.leader == 2 ? 3 : 2
-        b.feed(b.leader, .request(1, .put(key: "k", value: [1])))
-        let append = try #require(b.network.first { $0.to == follower && $0.kind == .append && !$0.entries.isEmpty })
-        b.network = []
+        var b = Bench.settled()
+        let (follower, appends) = b.proposeAndTakeAppends()
+        let append = try #require(appends.first)
         let first = try #require(persists(b.feed(follower, .peerMessage(append))).first)
         #expect(sends(b.feed(follower, .storageDisconnected), .appendResponse).isEmpty)
         let again = b.feed(follower, .storageConnected)
@@ -145,9 +149,7 @@ struct OrderingTests {
 
     @Test("a leader's appends leave before its own fsync; the client is answered only once the write is durable and applied")
     func replyOnlyOnApply() throws {
-        var b = Bench(voters: [1, 2, 3])
-        b.boot()
-        b.settle()
+        var b = Bench.settled()
         let leader = b.leader
         let proposed = b.feed(leader, .request(7, .put(key: "k", value: [1])))
         #expect(persists(proposed).count == 1)
@@ -176,17 +178,13 @@ struct OrderingTests {
 
     @Test("with reply-before-commit the client is answered at the proposal (the defect is real)")
     func replyBeforeCommitDefect() {
-        var b = Bench(voters: [1, 2, 3], defects: .replyBeforeCommit)
-        b.boot()
-        b.settle()
+        var b = Bench.settled(defects: .replyBeforeCommit)
         #expect(replies(b.feed(b.leader, .request(7, .put(key: "k", value: [1])))).count == 1)
     }
 
     @Test("heartbeats leave while the leader's disk is slow")
     func heartbeatsDuringSlowDisk() {
-        var b = Bench(voters: [1, 2, 3])
-        b.boot()
-        b.settle()
+        var b = Bench.settled()
         let leader = b.leader
         b.feed(leader, .request(1, .put(key: "k", value: [1])))
         #expect(b.inFlight[leader] != nil)
