@@ -79,11 +79,11 @@ let package = Package(
             ]
         ),
         // Helpers shared by the end-to-end tests and the benchmarks: throwaway nodes, free ports.
-        .target(name: "PGRaftTestSupport", dependencies: ["PGRaftKit", "PGRaftNode", "CShims", "RaftCore"]),
+        .target(name: "PGRaftTestSupport", dependencies: ["PGRaftKit", "PGRaftNode", "PGRaftStorageProtocol", "CShims", "RaftCore"]),
         .executableTarget(
             name: "pgraft-bench",
             dependencies: [
-                "PGRaftKit", "PGRaftTestSupport", "PGRaftStorage", "RaftSim", "PGRaftCLI",
+                "PGRaftKit", "PGRaftTestSupport", "PGRaftStorage", "PGRaftStorageProtocol", "RaftSim", "PGRaftCLI",
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -100,21 +100,24 @@ let package = Package(
         .executableTarget(
             name: "pgraft-consensus",
             dependencies: [
-                "PGRaftKit", "RaftCore", "PGRaftStateMachine", "PGRaftNode", "PGRaftStorage", "CShims",
+                "PGRaftKit", "RaftCore", "PGRaftStateMachine", "PGRaftNode", "PGRaftStorageProtocol", "CShims",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "plugins/consensus"
         ),
+        // The storage protocol's messages (what consensus asks of storage and what storage replies), which
+        // both ends import so that pgraft-consensus does not link the log engine.
+        .target(name: "PGRaftStorageProtocol", dependencies: ["PGRaftKit", "RaftCore"]),
         // The durable Raft log: segment files, group commit, recovery, and the storage side of its protocol.
         .target(
             name: "PGRaftStorage",
-            dependencies: ["PGRaftKit", "CShims", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["PGRaftStorageProtocol", "PGRaftKit", "RaftCore", "CShims", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "pgraft-storage",
-            dependencies: ["PGRaftKit", "PGRaftStorage", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["PGRaftKit", "PGRaftStorage", "PGRaftStorageProtocol", .product(name: "Logging", package: "swift-log")],
             path: "plugins/storage",
             exclude: ["FORMAT.md"]
         ),
@@ -153,7 +156,7 @@ let package = Package(
         .testTarget(name: "PGRaftKitTests", dependencies: ["PGRaftKit", "PGRaftNode", "CShims", "PGRaftTestSupport"]),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["PGRaftStorage", "PGRaftKit", "PGRaftTestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["PGRaftStorage", "PGRaftStorageProtocol", "PGRaftKit", "PGRaftTestSupport", "RaftCore", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "SupervisorTests", dependencies: ["PGRaftSupervisor", "PGRaftKit"]),
         .testTarget(

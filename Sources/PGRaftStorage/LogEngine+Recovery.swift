@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 @preconcurrency import Glibc
+import RaftCore
+import PGRaftStorageProtocol
 #endif
 
 extension LogEngine {
@@ -17,7 +19,7 @@ extension LogEngine {
         if let bytes = try FileIO.readFile(hardStatePath) {
             do {
                 let fields = try FixedFile.decode(bytes, magic: FixedFile.hardStateMagic, fieldCount: 3)
-                hardState = HardState(term: fields[0], vote: fields[1], commit: fields[2])
+                hardState = HardState(term: fields[0], vote: fields[1] == 0 ? nil : fields[1], commit: fields[2])
             } catch {
                 throw .corrupt(file: hardStatePath, offset: 0, reason: "hard state: \(error.description)")
             }

@@ -2,6 +2,8 @@ import Logging
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
+import RaftCore
+import PGRaftStorageProtocol
 #endif
 
 /// The durable Raft log of one node: segment files of checksummed records, the hard state, the
@@ -241,7 +243,7 @@ public final class LogEngine {
             try syncDirectoryIfDirty()
             if hardStateDirty {
                 let bytes = FixedFile.encode(
-                    magic: FixedFile.hardStateMagic, fields: [hardState.term, hardState.vote, hardState.commit])
+                    magic: FixedFile.hardStateMagic, fields: [hardState.term, hardState.vote ?? 0, hardState.commit])
                 try FileIO.writeAtomically(bytes, directory: directory, name: Self.hardStateFile)
                 syncCount += 2
                 hardStateDirty = false

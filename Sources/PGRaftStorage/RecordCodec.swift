@@ -1,4 +1,5 @@
 import PGRaftKit
+import PGRaftStorageProtocol
 
 /// The log record inside segment files (see plugins/storage/FORMAT.md).
 ///
@@ -15,7 +16,7 @@ public enum RecordCodec {
     /// Bytes before the payload.
     public static let headerSize = 25
     /// Payloads above this are refused as corrupt (a frame carries at most 16 MiB).
-    public static let maxPayload = 64 * 1024 * 1024
+    public static let maxPayload = LogEntry.maxDataBytes
 
     /// What the bytes at an offset hold.
     public enum Decoded: Equatable, Sendable {

@@ -4,6 +4,7 @@ import PGRaftKit
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
+import PGRaftStorageProtocol
 #endif
 
 /// Storage's side of the protocol: connects to consensus's socket (retrying with backoff until it

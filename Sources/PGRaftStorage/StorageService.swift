@@ -1,3 +1,4 @@
+import PGRaftStorageProtocol
 /// Applies batches of requests to a `LogEngine` with group commit: every request of the batch is
 /// executed in order, then one `sync()` makes all their writes durable, and only then are the
 /// replies produced. A caller that gathers every request that arrived during the previous sync into

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PGRaftKit
+import PGRaftTestSupport
 
 /// Test helper: a separate process that works on a segment, for the multi-process segment tests
 /// (`pgraft-bench segment-worker ROLE --segment NAME …`). Hidden from help.

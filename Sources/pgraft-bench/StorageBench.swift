@@ -6,6 +6,7 @@ import PGRaftTestSupport
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
+import PGRaftStorageProtocol
 #endif
 
 /// `pgraft-bench storage`: the durable log against the disk's own limit, in one run on one disk.

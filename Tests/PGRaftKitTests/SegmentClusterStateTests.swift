@@ -3,6 +3,7 @@ import Foundation
 import XCTest
 
 @testable import PGRaftKit
+import PGRaftTestSupport
 
 /// A flag threads can share (an atomic word on the heap).
 private final class StopFlag: @unchecked Sendable {

@@ -3,6 +3,7 @@ import Foundation
 import XCTest
 
 @testable import PGRaftKit
+import PGRaftTestSupport
 
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PGRaftStorage
+import RaftCore
 
 /// Damage that recovery must refuse (naming file and offset, deleting nothing) or repair (a torn tail).
 ///

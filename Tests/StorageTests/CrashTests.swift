@@ -6,6 +6,8 @@ import Testing
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
+import RaftCore
+import PGRaftStorageProtocol
 #endif
 
 /// `pgraft-storage` as a real process, killed with SIGKILL at random seeded moments.

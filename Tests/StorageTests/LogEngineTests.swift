@@ -1,5 +1,7 @@
 import Testing
 @testable import PGRaftStorage
+import RaftCore
+import PGRaftStorageProtocol
 
 @Suite struct LogEngineTests {
     @Test func appendedEntriesReadBackAfterReopen() throws {

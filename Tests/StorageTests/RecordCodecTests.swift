@@ -2,6 +2,8 @@ import PGRaftKit
 import PGRaftTestSupport
 import Testing
 @testable import PGRaftStorage
+import RaftCore
+import PGRaftStorageProtocol
 
 @Suite struct RecordCodecTests {
     @Test func crc32cMatchesTheCastagnoliCheckValue() {

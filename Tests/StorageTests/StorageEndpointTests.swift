@@ -2,6 +2,9 @@ import Foundation
 import PGRaftKit
 import Testing
 @testable import PGRaftStorage
+import PGRaftTestSupport
+import RaftCore
+import PGRaftStorageProtocol
 
 /// The storage side of the protocol served in-process over a real Unix socket.
 final class EndpointHarness: @unchecked Sendable {

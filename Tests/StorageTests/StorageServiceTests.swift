@@ -1,5 +1,6 @@
 import Testing
 @testable import PGRaftStorage
+import PGRaftStorageProtocol
 
 @Suite struct StorageServiceTests {
     @Test func oneBatchOfAppendsIsMadeDurableByOneSyncBeforeAnyReply() throws {

@@ -5,6 +5,7 @@ import Logging
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
+import PGRaftStorageProtocol
 #endif
 
 /// A directory under /tmp removed when the value is dropped.

@@ -5,7 +5,7 @@ import NIOCore
 import PGRaftKit
 import PGRaftNode
 import PGRaftStateMachine
-import PGRaftStorage
+import PGRaftStorageProtocol
 import RaftCore
 
 /// Performing the machine's actions: frames to storage and the transport, replies, the segment.
@@ -63,7 +63,7 @@ extension ConsensusNode {
             bytes += entry.data.count + 32
         }
         if !chunk.isEmpty { operations.append(.append(chunk)) }
-        if let hs = batch.hardState { operations.append(.saveHardState(stored(hs))) }
+        if let hs = batch.hardState { operations.append(.saveHardState(hs)) }
         return operations
     }
 
@@ -189,10 +189,6 @@ extension ConsensusNode {
     static func entry(_ stored: LogEntry) -> Entry? {
         guard let kind = Entry.Kind(rawValue: stored.type) else { return nil }
         return Entry(term: stored.term, index: stored.index, kind: kind, data: stored.data)
-    }
-
-    static func stored(_ hs: RaftCore.HardState) -> PGRaftStorage.HardState {
-        PGRaftStorage.HardState(term: hs.term, vote: hs.vote ?? 0, commit: hs.commit)
     }
 
     static func stored(_ snapshot: Snapshot) -> StoredSnapshot {

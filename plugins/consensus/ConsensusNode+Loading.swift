@@ -1,6 +1,6 @@
 import PGRaftKit
 import PGRaftNode
-import PGRaftStorage
+import PGRaftStorageProtocol
 import RaftCore
 
 /// Reading the node's state back from storage for the machine: hard state, snapshot, and the
@@ -14,7 +14,7 @@ extension ConsensusNode {
             guard case .state(let state) = replies[0].result, case .snapshot(let stored) = replies[1].result else {
                 fatal("storage could not load the node's state: \(replies[0].result) / \(replies[1].result)")
             }
-            if state.lastIndex == 0 && stored == nil && state.hardState == PGRaftStorage.HardState() {
+            if state.lastIndex == 0 && stored == nil && state.hardState == HardState() {
                 feed(.loaded(nil))
                 return
             }
@@ -25,10 +25,8 @@ extension ConsensusNode {
                 }
                 snapshot = Snapshot(metadata: .init(index: stored.index, term: stored.term, confState: conf), data: stored.data)
             }
-            let hs = RaftCore.HardState(
-                term: state.hardState.term, vote: state.hardState.vote == 0 ? nil : state.hardState.vote, commit: state.hardState.commit)
             readEntries(from: max(state.firstIndex, snapshot.metadata.index + 1), through: state.lastIndex, into: [], generation: generation) { entries in
-                self.feed(.loaded(PersistentState(hardState: hs, snapshot: snapshot, entries: entries)))
+                self.feed(.loaded(PersistentState(hardState: state.hardState, snapshot: snapshot, entries: entries)))
             }
         }
     }

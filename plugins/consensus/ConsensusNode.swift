@@ -7,7 +7,7 @@ import NIOCore
 import PGRaftKit
 import PGRaftNode
 import PGRaftStateMachine
-import PGRaftStorage
+import PGRaftStorageProtocol
 import RaftCore
 
 /// Answers one client request: a status and a result.

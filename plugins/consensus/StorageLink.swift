@@ -1,6 +1,6 @@
 import NIOCore
 import PGRaftKit
-import PGRaftStorage
+import PGRaftStorageProtocol
 
 /// Consensus's side of the storage connection: sends batches of requests (storage makes each
 /// batch durable with one fsync when it arrives whole) and calls back once every reply of a batch

@@ -112,8 +112,9 @@ extension SharedSegment {
     /// debugger) can make anyone wait that long; a holder that dies releases the mutex at once.
     public static let queueLockTimeoutMs: Int64 = 5_000
 
-    /// Takes the producers' mutex, recovering it from a dead holder; records the holder's pid.
-    func lockQueue(timeoutMs: Int64 = SharedSegment.queueLockTimeoutMs) throws(SegmentError) {
+    /// Takes the producers' mutex, recovering it from a dead holder; records the holder's pid. Package-wide so
+    /// the segment stress helpers in PGRaftTestSupport can hold it while a test kills them.
+    package func lockQueue(timeoutMs: Int64 = SharedSegment.queueLockTimeoutMs) throws(SegmentError) {
         typealias Q = SegmentSection.Queue
         var deadline = timespec()
         clock_gettime(CLOCK_REALTIME, &deadline)

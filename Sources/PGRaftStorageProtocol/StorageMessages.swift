@@ -1,4 +1,5 @@
 import PGRaftKit
+import RaftCore
 
 /// One operation consensus asks of storage.
 public enum StorageOperation: Sendable, Equatable {
@@ -315,7 +316,7 @@ enum StorageWire {
             let term = try reader.u64()
             let index = try reader.u64()
             let type = try reader.u8()
-            let data = try reader.blob(limit: RecordCodec.maxPayload)
+            let data = try reader.blob(limit: LogEntry.maxDataBytes)
             entries.append(LogEntry(term: term, index: index, type: type, data: data))
         }
         return entries
@@ -323,12 +324,14 @@ enum StorageWire {
 
     static func writeHardState(_ state: HardState, to out: inout WireWriter) {
         out.u64(state.term)
-        out.u64(state.vote)
+        out.u64(state.vote ?? 0)
         out.u64(state.commit)
     }
 
     static func readHardState(_ reader: inout WireReader) throws(WireDecodeError) -> HardState {
-        HardState(term: try reader.u64(), vote: try reader.u64(), commit: try reader.u64())
+        let term = try reader.u64()
+        let vote = try reader.u64()
+        return HardState(term: term, vote: vote == 0 ? nil : vote, commit: try reader.u64())
     }
 
     static func writeSnapshot(_ snapshot: StoredSnapshot, to out: inout WireWriter) {

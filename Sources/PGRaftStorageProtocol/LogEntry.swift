@@ -1,6 +1,10 @@
 /// One Raft log entry as storage keeps it: the term and index that place it, a type byte that is
 /// consensus's business (normal entry, configuration change), and opaque data.
 public struct LogEntry: Sendable, Equatable {
+    /// The most data one entry may carry (64 MiB): storage refuses more, and a decoder refuses a
+    /// length over it before allocating.
+    public static let maxDataBytes = 64 * 1024 * 1024
+
     /// The leader's term when the entry was created.
     public var term: UInt64
     /// The entry's position in the log, from 1.
@@ -16,23 +20,6 @@ public struct LogEntry: Sendable, Equatable {
         self.index = index
         self.type = type
         self.data = data
-    }
-}
-
-/// The Raft hard state: what a node must never forget across a crash.
-public struct HardState: Sendable, Equatable {
-    /// The latest term this node has seen.
-    public var term: UInt64
-    /// The node this node voted for in `term`; 0 for none.
-    public var vote: UInt64
-    /// The highest index known to be committed.
-    public var commit: UInt64
-
-    /// A hard state (all zero for a new node).
-    public init(term: UInt64 = 0, vote: UInt64 = 0, commit: UInt64 = 0) {
-        self.term = term
-        self.vote = vote
-        self.commit = commit
     }
 }
 

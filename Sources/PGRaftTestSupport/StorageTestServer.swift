@@ -4,6 +4,7 @@ import PGRaftKit
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
+import PGRaftStorageProtocol
 #endif
 
 /// Plays consensus for tests and benchmarks: listens where storage connects and hands out a
@@ -119,7 +120,7 @@ public final class StorageTicket: @unchecked Sendable {
     }
 
     /// Whether a task is suspended in `reply()`.
-    var hasWaitingTask: Bool {
+    package var hasWaitingTask: Bool {
         condition.lock()
         defer { condition.unlock() }
         return continuation != nil

@@ -1,4 +1,5 @@
 import CShims
+import PGRaftKit
 
 #if canImport(Glibc)
 import Glibc
