@@ -1,7 +1,7 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
-// Dependency versions are the ones the local package mirror serves (see README, "Dependencies").
+// Dependency versions are the ones the local package mirror serves (see docs/ARCHITECTURE.md, "Third-party dependencies").
 let package = Package(
     name: "pgraft",
     platforms: [.macOS(.v14)],
