@@ -27,14 +27,17 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
     ],
     targets: [
-        // The Raft algorithm: the standard library only.
-        .target(name: "RaftCore"),
+        // The one byte codec of every format pgraft defines (messages, frames, protocols, records):
+        // the standard library only.
+        .target(name: "PGRaftBytes"),
+        // The Raft algorithm: the standard library and the byte codec only.
+        .target(name: "RaftCore", dependencies: ["PGRaftBytes"]),
         // The replicated state machine the log drives: key-value store, command log, membership
         // addresses, the PostgreSQL topology.
-        .target(name: "PGRaftStateMachine", dependencies: ["RaftCore"]),
+        .target(name: "PGRaftStateMachine", dependencies: ["RaftCore", "PGRaftBytes"]),
         // One node's logic with no I/O and no clock (NodeMachine), and the requests it serves:
         // what pgraft-consensus executes in production and pgraft-sim runs for every simulated node.
-        .target(name: "PGRaftNode", dependencies: ["RaftCore", "PGRaftStateMachine"]),
+        .target(name: "PGRaftNode", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftBytes"]),
         // Deterministic cluster simulator over NodeMachine: virtual clock, simulated network and storage, safety checkers.
         .target(name: "RaftSim", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftNode"]),
         .executableTarget(name: "pgraft-sim", dependencies: ["RaftSim", "RaftCore", "PGRaftNode"]),
@@ -44,7 +47,7 @@ let package = Package(
         .target(
             name: "PGRaftKit",
             dependencies: [
-                "CShims", "PGRaftNode",
+                "CShims", "PGRaftNode", "PGRaftBytes",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -91,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "pgraft-transport",
             dependencies: [
-                "PGRaftKit", "CShims",
+                "PGRaftKit", "PGRaftBytes", "CShims",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -100,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "pgraft-consensus",
             dependencies: [
-                "PGRaftKit", "RaftCore", "PGRaftStateMachine", "PGRaftNode", "PGRaftStorageProtocol", "CShims",
+                "PGRaftKit", "PGRaftBytes", "RaftCore", "PGRaftStateMachine", "PGRaftNode", "PGRaftStorageProtocol", "CShims",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -109,11 +112,11 @@ let package = Package(
         ),
         // The storage protocol's messages (what consensus asks of storage and what storage replies), which
         // both ends import so that pgraft-consensus does not link the log engine.
-        .target(name: "PGRaftStorageProtocol", dependencies: ["PGRaftKit", "RaftCore"]),
+        .target(name: "PGRaftStorageProtocol", dependencies: ["PGRaftKit", "RaftCore", "PGRaftBytes"]),
         // The durable Raft log: segment files, group commit, recovery, and the storage side of its protocol.
         .target(
             name: "PGRaftStorage",
-            dependencies: ["PGRaftStorageProtocol", "PGRaftKit", "RaftCore", "CShims", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["PGRaftStorageProtocol", "PGRaftKit", "PGRaftBytes", "RaftCore", "CShims", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "pgraft-storage",
@@ -153,10 +156,10 @@ let package = Package(
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "RaftSim", "PGRaftNode"], exclude: ["testdata"]),
         .testTarget(name: "StateMachineTests", dependencies: ["RaftCore", "PGRaftStateMachine"]),
         .testTarget(name: "NodeMachineTests", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftNode"]),
-        .testTarget(name: "PGRaftKitTests", dependencies: ["PGRaftKit", "PGRaftNode", "CShims", "PGRaftTestSupport"]),
+        .testTarget(name: "PGRaftKitTests", dependencies: ["PGRaftKit", "PGRaftBytes", "PGRaftNode", "CShims", "PGRaftTestSupport"]),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["PGRaftStorage", "PGRaftStorageProtocol", "PGRaftKit", "PGRaftTestSupport", "RaftCore", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["PGRaftStorage", "PGRaftStorageProtocol", "PGRaftKit", "PGRaftBytes", "PGRaftTestSupport", "RaftCore", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "SupervisorTests", dependencies: ["PGRaftSupervisor", "PGRaftKit"]),
         .testTarget(
@@ -170,7 +173,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CLITests", dependencies: ["PGRaftCLI", "PGRaftAPI", "PGRaftKit", "PGRaftTestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["PGRaftKit", "PGRaftTestSupport", "RaftSim"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["PGRaftKit", "PGRaftBytes", "PGRaftTestSupport", "RaftSim"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import PGRaftStateMachine
 import RaftCore
+import PGRaftBytes
 
 /// Client requests: writes go through the log tagged with this node and a sequence (so the
 /// answer is given when this node applies them, even when a follower forwarded them); reads are
@@ -156,8 +157,8 @@ extension NodeMachine {
         let round = nextReadRound
         nextReadRound += 1
         var context = ByteWriter(capacity: 16)
-        context.write(settings.id)
-        context.write(round)
+        context.u64(settings.id)
+        context.u64(round)
         do {
             try core!.readIndex(context: context.bytes)
         } catch {
@@ -171,7 +172,7 @@ extension NodeMachine {
     mutating func answerReadStates(_ states: [ReadState]) {
         for state in states {
             var r = ByteReader(state.context)
-            guard state.context.count == 16, r.readUInt64() == settings.id, let number = r.readUInt64(),
+            guard state.context.count == 16, (try? r.u64()) == settings.id, let number = try? r.u64(),
                 let round = readRounds.removeValue(forKey: number)
             else { continue }
             for read in round.reads { readsAwaitingApply.append((state.index, read)) }

@@ -1,4 +1,5 @@
 import RaftCore
+import PGRaftBytes
 
 /// A request to the replicated state machine, carried as the data of a normal log entry.
 public enum Command: Sendable, Equatable {
@@ -31,40 +32,40 @@ public enum Command: Sendable, Equatable {
         var w = ByteWriter()
         switch self {
         case .put(let k, let v):
-            w.write(UInt8(1))
-            w.write(k)
-            w.write(v)
+            w.u8(1)
+            w.string(k)
+            w.blob(v)
         case .delete(let k):
-            w.write(UInt8(2))
-            w.write(k)
+            w.u8(2)
+            w.string(k)
         case .compareAndSet(let k, let rev, let v):
-            w.write(UInt8(3))
-            w.write(k)
-            w.write(rev)
-            w.write(v)
+            w.u8(3)
+            w.string(k)
+            w.u64(rev)
+            w.blob(v)
         case .logAppend(let d):
-            w.write(UInt8(4))
-            w.write(d)
+            w.u8(4)
+            w.blob(d)
         case .logTrim(let through):
-            w.write(Self.logTrimCode)
-            w.write(through)
+            w.u8(Self.logTrimCode)
+            w.u64(through)
         case .setMemberAddress(let n, let a):
-            w.write(Self.memberAddressCode)
-            w.write(n)
-            w.write(a)
+            w.u8(Self.memberAddressCode)
+            w.u64(n)
+            w.string(a)
         case .noop(let tag):
-            w.write(UInt8(6))
-            w.write(tag)
+            w.u8(6)
+            w.u64(tag)
         case .setTopology(let t):
-            w.write(UInt8(7))
-            w.write(t.primary)
-            w.write(t.timeline)
-            w.write(t.lsn)
+            w.u8(7)
+            w.u64(t.primary)
+            w.u64(t.timeline)
+            w.u64(t.lsn)
         case .request(let origin, let sequence, let command):
-            w.write(Self.requestCode)
-            w.write(origin)
-            w.write(sequence)
-            w.write(command.encode())
+            w.u8(Self.requestCode)
+            w.u64(origin)
+            w.u64(sequence)
+            w.blob(command.encode())
         }
         return w.bytes
     }
@@ -72,43 +73,37 @@ public enum Command: Sendable, Equatable {
     /// Decodes ``encode()``'s output; nil if malformed.
     public static func decode(_ bytes: [UInt8]) -> Command? {
         var r = ByteReader(bytes)
-        guard let tag = r.readUInt8() else { return nil }
-        let c: Command?
-        switch tag {
+        guard let c = try? read(from: &r), r.isAtEnd else { return nil }
+        return c
+    }
+
+    private static func read(from r: inout ByteReader) throws(ByteDecodeError) -> Command? {
+        switch try r.u8() {
         case 1:
-            guard let k = r.readString(), let v = r.readBytes() else { return nil }
-            c = .put(key: k, value: v)
+            return .put(key: try r.string(limit: .max), value: try r.blob())
         case 2:
-            guard let k = r.readString() else { return nil }
-            c = .delete(key: k)
+            return .delete(key: try r.string(limit: .max))
         case 3:
-            guard let k = r.readString(), let rev = r.readUInt64(), let v = r.readBytes() else { return nil }
-            c = .compareAndSet(key: k, expectedRevision: rev, value: v)
+            return .compareAndSet(key: try r.string(limit: .max), expectedRevision: try r.u64(), value: try r.blob())
         case 4:
-            guard let d = r.readBytes() else { return nil }
-            c = .logAppend(data: d)
+            return .logAppend(data: try r.blob())
         case Self.logTrimCode:
-            guard let through = r.readUInt64() else { return nil }
-            c = .logTrim(through: through)
+            return .logTrim(through: try r.u64())
         case Self.memberAddressCode:
-            guard let n = r.readUInt64(), let a = r.readString() else { return nil }
-            c = .setMemberAddress(node: n, address: a)
+            return .setMemberAddress(node: try r.u64(), address: try r.string(limit: .max))
         case 6:
-            guard let t = r.readUInt64() else { return nil }
-            c = .noop(tag: t)
+            return .noop(tag: try r.u64())
         case 7:
-            guard let p = r.readUInt64(), let tl = r.readUInt64(), let lsn = r.readUInt64() else { return nil }
-            c = .setTopology(PostgresTopology(primary: p, timeline: tl, lsn: lsn))
+            return .setTopology(PostgresTopology(primary: try r.u64(), timeline: try r.u64(), lsn: try r.u64()))
         case Self.requestCode:
-            guard let origin = r.readUInt64(), let sequence = r.readUInt64(), let inner = r.readBytes(),
-                let command = Command.decode(inner)
-            else { return nil }
+            let origin = try r.u64()
+            let sequence = try r.u64()
+            guard let command = Command.decode(try r.blob()) else { return nil }
             if case .request = command { return nil }
-            c = .request(origin: origin, sequence: sequence, command: command)
+            return .request(origin: origin, sequence: sequence, command: command)
         default:
             return nil
         }
-        return r.isAtEnd ? c : nil
     }
 }
 
@@ -122,9 +117,8 @@ extension Command {
     /// applies an entry uses it to find its own waiting client, while the state machine decodes.
     public static func requestTag(in bytes: [UInt8]) -> (origin: NodeID, sequence: UInt64)? {
         guard bytes.first == requestCode else { return nil }
-        var r = ByteReader(bytes)
-        _ = r.readUInt8()
-        guard let origin = r.readUInt64(), let sequence = r.readUInt64() else { return nil }
+        var r = ByteReader(bytes, range: 1..<bytes.count)
+        guard let origin = try? r.u64(), let sequence = try? r.u64() else { return nil }
         return (origin, sequence)
     }
 

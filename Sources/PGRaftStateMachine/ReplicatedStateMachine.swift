@@ -1,4 +1,5 @@
 import RaftCore
+import PGRaftBytes
 
 /// The state every member builds by applying the committed log in order: the membership,
 /// a key-value map with revisions, a command log (appended to, trimmed from the front), and the
@@ -138,36 +139,36 @@ public struct ReplicatedStateMachine: Sendable, Equatable {
     /// The deterministic encoding of the whole state (keys and members in sorted order).
     public func snapshot() -> [UInt8] {
         var w = ByteWriter()
-        w.write(Self.snapshotMagic)
-        w.write(Self.snapshotVersion)
-        w.write(appliedIndex)
+        w.u32(Self.snapshotMagic)
+        w.u8(Self.snapshotVersion)
+        w.u64(appliedIndex)
         membership.write(to: &w)
         let members = addresses.keys.sorted()
-        w.write(UInt32(members.count))
+        w.u32(UInt32(members.count))
         for m in members {
-            w.write(m)
-            w.write(addresses[m]!)
+            w.u64(m)
+            w.string(addresses[m]!)
         }
-        w.write(topology.primary)
-        w.write(topology.timeline)
-        w.write(topology.lsn)
-        w.write(revision)
+        w.u64(topology.primary)
+        w.u64(topology.timeline)
+        w.u64(topology.lsn)
+        w.u64(revision)
         let keys = kv.keys.sorted()
-        w.write(UInt32(keys.count))
+        w.u32(UInt32(keys.count))
         for k in keys {
             let r = kv[k]!
-            w.write(k)
-            w.write(r.value)
-            w.write(r.createRevision)
-            w.write(r.modRevision)
-            w.write(r.version)
+            w.string(k)
+            w.blob(r.value)
+            w.u64(r.createRevision)
+            w.u64(r.modRevision)
+            w.u64(r.version)
         }
-        w.write(commandLogTrimmed)
-        w.write(UInt32(commandLog.count))
+        w.u64(commandLogTrimmed)
+        w.u32(UInt32(commandLog.count))
         for rec in commandLog {
-            w.write(rec.raftIndex)
-            w.write(rec.raftTerm)
-            w.write(rec.data)
+            w.u64(rec.raftIndex)
+            w.u64(rec.raftTerm)
+            w.blob(rec.data)
         }
         return w.bytes
     }
@@ -175,38 +176,42 @@ public struct ReplicatedStateMachine: Sendable, Equatable {
     /// Rebuilds the state from ``snapshot()`` bytes; empty bytes give the empty state with
     /// `membership` (the bootstrap snapshot). Nil if the bytes are malformed.
     public static func restore(_ bytes: [UInt8], membership: ConfState) -> ReplicatedStateMachine? {
-        var sm = ReplicatedStateMachine(membership: membership)
-        if bytes.isEmpty { return sm }
+        if bytes.isEmpty { return ReplicatedStateMachine(membership: membership) }
         var r = ByteReader(bytes)
-        guard r.readUInt32() == snapshotMagic, let version = r.readUInt8(), version == 2 || version == snapshotVersion,
-            let applied = r.readUInt64(), let conf = ConfState.read(from: &r), let nAddr = r.readUInt32()
-        else { return nil }
-        sm.appliedIndex = applied
+        guard let sm = try? read(from: &r, membership: membership), r.isAtEnd else { return nil }
+        return sm
+    }
+
+    private static func read(from r: inout ByteReader, membership: ConfState) throws(ByteDecodeError) -> ReplicatedStateMachine? {
+        var sm = ReplicatedStateMachine(membership: membership)
+        guard try r.u32() == snapshotMagic else { return nil }
+        let version = try r.u8()
+        guard version == 2 || version == snapshotVersion else { return nil }
+        sm.appliedIndex = try r.u64()
+        guard let conf = try ConfState.read(from: &r) else { return nil }
         sm.membership = conf
-        for _ in 0..<nAddr {
-            guard let id = r.readUInt64(), let a = r.readString() else { return nil }
-            sm.addresses[id] = a
+        for _ in 0..<(try r.u32()) {
+            let id = try r.u64()
+            sm.addresses[id] = try r.string(limit: .max)
         }
-        guard let p = r.readUInt64(), let tl = r.readUInt64(), let lsn = r.readUInt64() else { return nil }
-        sm.topology = PostgresTopology(primary: p, timeline: tl, lsn: lsn)
-        guard let rev = r.readUInt64(), let nKeys = r.readUInt32() else { return nil }
-        sm.revision = rev
-        for _ in 0..<nKeys {
-            guard let k = r.readString(), let v = r.readBytes(), let c = r.readUInt64(), let m = r.readUInt64(),
-                let ver = r.readUInt64()
-            else { return nil }
-            sm.kv[k] = KeyValueRecord(value: v, createRevision: c, modRevision: m, version: ver)
+        sm.topology = PostgresTopology(primary: try r.u64(), timeline: try r.u64(), lsn: try r.u64())
+        sm.revision = try r.u64()
+        for _ in 0..<(try r.u32()) {
+            let k = try r.string(limit: .max)
+            sm.kv[k] = KeyValueRecord(value: try r.blob(), createRevision: try r.u64(), modRevision: try r.u64(), version: try r.u64())
         }
         if version >= 3 {
-            guard let trimmed = r.readUInt64(), trimmed <= UInt64.max / 2 else { return nil }
+            let trimmed = try r.u64()
+            guard trimmed <= UInt64.max / 2 else { return nil }
             sm.commandLogTrimmed = trimmed
         }
-        guard let nLog = r.readUInt32() else { return nil }
-        for i in 0..<nLog {
-            guard let idx = r.readUInt64(), let t = r.readUInt64(), let d = r.readBytes() else { return nil }
+        for i in 0..<(try r.u32()) {
+            let idx = try r.u64()
+            let t = try r.u64()
+            let d = try r.blob()
             sm.commandLog.append(CommandLogRecord(sequence: sm.commandLogTrimmed + UInt64(i) + 1, raftIndex: idx, raftTerm: t, data: d))
             sm.commandLogBytes += UInt64(d.count)
         }
-        return r.isAtEnd ? sm : nil
+        return sm
     }
 }

@@ -2,6 +2,7 @@
 @preconcurrency import Glibc
 import RaftCore
 import PGRaftStorageProtocol
+import PGRaftBytes
 #endif
 
 extension LogEngine {

@@ -1,5 +1,6 @@
 import PGRaftKit
 import PGRaftStorageProtocol
+import PGRaftBytes
 
 /// The log record inside segment files (see plugins/storage/FORMAT.md).
 ///
@@ -34,7 +35,7 @@ public enum RecordCodec {
     /// Appends the record of `entry` to `out`.
     public static func encode(_ entry: LogEntry, into out: inout [UInt8]) {
         let start = out.count
-        var header = WireWriter(capacity: headerSize)
+        var header = ByteWriter(capacity: headerSize)
         header.u32(UInt32(entry.data.count))
         header.u32(0)
         header.u64(entry.term)
@@ -111,7 +112,7 @@ public struct SegmentHeader: Equatable, Sendable {
 
     /// The 32 bytes.
     public func encoded() -> [UInt8] {
-        var writer = WireWriter(capacity: Self.size)
+        var writer = ByteWriter(capacity: Self.size)
         writer.raw(Self.magic)
         writer.u32(Self.formatVersion)
         writer.u32(0)
@@ -123,15 +124,15 @@ public struct SegmentHeader: Equatable, Sendable {
     }
 
     /// Decodes and checks a header.
-    public static func decode(_ bytes: [UInt8]) throws(WireDecodeError) -> SegmentHeader {
-        guard bytes.count >= size else { throw WireDecodeError("segment header is \(bytes.count) bytes, expected \(size)") }
-        guard Array(bytes[0..<8]) == magic else { throw WireDecodeError("bad magic: not a pgraft segment file") }
+    public static func decode(_ bytes: [UInt8]) throws(ByteDecodeError) -> SegmentHeader {
+        guard bytes.count >= size else { throw ByteDecodeError("segment header is \(bytes.count) bytes, expected \(size)") }
+        guard Array(bytes[0..<8]) == magic else { throw ByteDecodeError("bad magic: not a pgraft segment file") }
         let version = bytes.loadU32(at: 8)
         guard version == formatVersion else {
-            throw WireDecodeError("format version \(version) is not supported (this build reads \(formatVersion))")
+            throw ByteDecodeError("format version \(version) is not supported (this build reads \(formatVersion))")
         }
         let crc = CRC32C.update(CRC32C.update(0, bytes, 0..<12), bytes, 16..<32)
-        guard crc == bytes.loadU32(at: 12) else { throw WireDecodeError("segment header checksum mismatch") }
+        guard crc == bytes.loadU32(at: 12) else { throw ByteDecodeError("segment header checksum mismatch") }
         return SegmentHeader(sequence: bytes.loadU64(at: 16), firstIndex: bytes.loadU64(at: 24))
     }
 }
@@ -150,7 +151,7 @@ enum FixedFile {
     static let logStartMagic: [UInt8] = Array("PGRFTLST".utf8)
 
     static func encode(magic: [UInt8], fields: [UInt64]) -> [UInt8] {
-        var writer = WireWriter(capacity: 16 + 8 * fields.count)
+        var writer = ByteWriter(capacity: 16 + 8 * fields.count)
         writer.raw(magic)
         writer.u32(SegmentHeader.formatVersion)
         writer.u32(0)
@@ -160,16 +161,16 @@ enum FixedFile {
         return writer.bytes
     }
 
-    static func decode(_ bytes: [UInt8], magic: [UInt8], fieldCount: Int) throws(WireDecodeError) -> [UInt64] {
+    static func decode(_ bytes: [UInt8], magic: [UInt8], fieldCount: Int) throws(ByteDecodeError) -> [UInt64] {
         let size = 16 + 8 * fieldCount
-        guard bytes.count == size else { throw WireDecodeError("file is \(bytes.count) bytes, expected \(size)") }
-        guard Array(bytes[0..<8]) == magic else { throw WireDecodeError("bad magic") }
+        guard bytes.count == size else { throw ByteDecodeError("file is \(bytes.count) bytes, expected \(size)") }
+        guard Array(bytes[0..<8]) == magic else { throw ByteDecodeError("bad magic") }
         let version = bytes.loadU32(at: 8)
         guard version == SegmentHeader.formatVersion else {
-            throw WireDecodeError("format version \(version) is not supported (this build reads \(SegmentHeader.formatVersion))")
+            throw ByteDecodeError("format version \(version) is not supported (this build reads \(SegmentHeader.formatVersion))")
         }
         let crc = CRC32C.update(CRC32C.update(0, bytes, 0..<12), bytes, 16..<size)
-        guard crc == bytes.loadU32(at: 12) else { throw WireDecodeError("checksum mismatch") }
+        guard crc == bytes.loadU32(at: 12) else { throw ByteDecodeError("checksum mismatch") }
         return (0..<fieldCount).map { bytes.loadU64(at: 16 + 8 * $0) }
     }
 }
@@ -195,7 +196,7 @@ public enum SnapshotCodec {
 
     /// The file's bytes.
     public static func encode(_ snapshot: StoredSnapshot) -> [UInt8] {
-        var writer = WireWriter(capacity: headerSize + snapshot.membership.count + snapshot.data.count)
+        var writer = ByteWriter(capacity: headerSize + snapshot.membership.count + snapshot.data.count)
         writer.raw(magic)
         writer.u32(SegmentHeader.formatVersion)
         writer.u32(0)
@@ -210,20 +211,20 @@ public enum SnapshotCodec {
     }
 
     /// Decodes and checks a snapshot file.
-    public static func decode(_ bytes: [UInt8]) throws(WireDecodeError) -> StoredSnapshot {
-        guard bytes.count >= headerSize else { throw WireDecodeError("file is \(bytes.count) bytes, shorter than the header") }
-        guard Array(bytes[0..<8]) == magic else { throw WireDecodeError("bad magic: not a pgraft snapshot") }
+    public static func decode(_ bytes: [UInt8]) throws(ByteDecodeError) -> StoredSnapshot {
+        guard bytes.count >= headerSize else { throw ByteDecodeError("file is \(bytes.count) bytes, shorter than the header") }
+        guard Array(bytes[0..<8]) == magic else { throw ByteDecodeError("bad magic: not a pgraft snapshot") }
         let version = bytes.loadU32(at: 8)
         guard version == SegmentHeader.formatVersion else {
-            throw WireDecodeError("format version \(version) is not supported (this build reads \(SegmentHeader.formatVersion))")
+            throw ByteDecodeError("format version \(version) is not supported (this build reads \(SegmentHeader.formatVersion))")
         }
         let membershipCount = UInt64(bytes.loadU32(at: 32))
         let dataCount = bytes.loadU64(at: 36)
         guard dataCount <= UInt64(Int.max / 2), UInt64(headerSize) + membershipCount + dataCount == UInt64(bytes.count) else {
-            throw WireDecodeError("lengths (membership \(membershipCount), data \(dataCount)) do not match the file size \(bytes.count)")
+            throw ByteDecodeError("lengths (membership \(membershipCount), data \(dataCount)) do not match the file size \(bytes.count)")
         }
         guard CRC32C.update(0, bytes, 16..<bytes.count) == bytes.loadU32(at: 12) else {
-            throw WireDecodeError("checksum mismatch")
+            throw ByteDecodeError("checksum mismatch")
         }
         let membershipEnd = headerSize + Int(membershipCount)
         return StoredSnapshot(

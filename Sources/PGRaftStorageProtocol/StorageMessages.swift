@@ -1,5 +1,6 @@
 import PGRaftKit
 import RaftCore
+import PGRaftBytes
 
 /// One operation consensus asks of storage.
 public enum StorageOperation: Sendable, Equatable {
@@ -64,7 +65,7 @@ public struct StorageRequest: Sendable, Equatable {
 
     /// The payload bytes.
     public func encoded() -> [UInt8] {
-        var out = WireWriter(capacity: 64)
+        var out = ByteWriter(capacity: 64)
         out.u64(id)
         out.u8(operation.code)
         switch operation {
@@ -83,8 +84,8 @@ public struct StorageRequest: Sendable, Equatable {
     }
 
     /// Decodes a payload; every malformed one throws (never traps).
-    public static func decode(_ payload: [UInt8]) throws(WireDecodeError) -> StorageRequest {
-        var reader = WireReader(payload)
+    public static func decode(_ payload: [UInt8]) throws(ByteDecodeError) -> StorageRequest {
+        var reader = ByteReader(payload)
         let id = try reader.u64()
         let code = try reader.u8()
         let operation: StorageOperation
@@ -99,7 +100,7 @@ public struct StorageRequest: Sendable, Equatable {
         case 8: operation = .loadSnapshot
         case 9: operation = .compact(upTo: try reader.u64())
         case 10: operation = .stats
-        default: throw WireDecodeError("unknown storage operation \(code)")
+        default: throw ByteDecodeError("unknown storage operation \(code)")
         }
         try reader.expectEnd()
         return StorageRequest(id: id, operation: operation)
@@ -219,7 +220,7 @@ public struct StorageReply: Sendable, Equatable {
 
     /// The payload bytes.
     public func encoded() -> [UInt8] {
-        var out = WireWriter(capacity: 64)
+        var out = ByteWriter(capacity: 64)
         out.u64(id)
         out.u8(status.rawValue)
         out.u8(operation)
@@ -252,11 +253,11 @@ public struct StorageReply: Sendable, Equatable {
     }
 
     /// Decodes a payload; every malformed one throws (never traps).
-    public static func decode(_ payload: [UInt8]) throws(WireDecodeError) -> StorageReply {
-        var reader = WireReader(payload)
+    public static func decode(_ payload: [UInt8]) throws(ByteDecodeError) -> StorageReply {
+        var reader = ByteReader(payload)
         let id = try reader.u64()
         let rawStatus = try reader.u8()
-        guard let status = StorageStatus(rawValue: rawStatus) else { throw WireDecodeError("unknown status \(rawStatus)") }
+        guard let status = StorageStatus(rawValue: rawStatus) else { throw ByteDecodeError("unknown status \(rawStatus)") }
         let operation = try reader.u8()
         let result: StorageResult
         if status != .ok && status != .persisted {
@@ -276,12 +277,12 @@ public struct StorageReply: Sendable, Equatable {
                         lastTerm: try reader.u64(), snapshotIndex: try reader.u64(), snapshotTerm: try reader.u64()))
             case 8:
                 let present = try reader.u8()
-                guard present <= 1 else { throw WireDecodeError("snapshot presence flag \(present)") }
+                guard present <= 1 else { throw ByteDecodeError("snapshot presence flag \(present)") }
                 result = .snapshot(present == 1 ? try StorageWire.readSnapshot(&reader) : nil)
             case 10:
                 result = .stats(
                     StorageStats(syncs: try reader.u64(), appended: try reader.u64(), segments: try reader.u64(), indexBytes: try reader.u64()))
-            default: throw WireDecodeError("unknown storage operation \(operation) in a reply")
+            default: throw ByteDecodeError("unknown storage operation \(operation) in a reply")
             }
         }
         try reader.expectEnd()
@@ -294,7 +295,7 @@ enum StorageWire {
     /// Bytes of an encoded entry before its data: term, index, type, data length.
     static let entryOverhead = 21
 
-    static func writeEntries(_ entries: [LogEntry], to out: inout WireWriter) {
+    static func writeEntries(_ entries: [LogEntry], to out: inout ByteWriter) {
         out.bytes.reserveCapacity(out.bytes.count + 4 + entries.reduce(0) { $0 + entryOverhead + $1.data.count })
         out.u32(UInt32(entries.count))
         for entry in entries {
@@ -305,10 +306,10 @@ enum StorageWire {
         }
     }
 
-    static func readEntries(_ reader: inout WireReader) throws(WireDecodeError) -> [LogEntry] {
+    static func readEntries(_ reader: inout ByteReader) throws(ByteDecodeError) -> [LogEntry] {
         let count = Int(try reader.u32())
         guard count <= reader.remaining / entryOverhead else {
-            throw WireDecodeError("\(count) entries cannot fit in the \(reader.remaining) bytes left")
+            throw ByteDecodeError("\(count) entries cannot fit in the \(reader.remaining) bytes left")
         }
         var entries: [LogEntry] = []
         entries.reserveCapacity(count)
@@ -322,26 +323,26 @@ enum StorageWire {
         return entries
     }
 
-    static func writeHardState(_ state: HardState, to out: inout WireWriter) {
+    static func writeHardState(_ state: HardState, to out: inout ByteWriter) {
         out.u64(state.term)
         out.u64(state.vote ?? 0)
         out.u64(state.commit)
     }
 
-    static func readHardState(_ reader: inout WireReader) throws(WireDecodeError) -> HardState {
+    static func readHardState(_ reader: inout ByteReader) throws(ByteDecodeError) -> HardState {
         let term = try reader.u64()
         let vote = try reader.u64()
         return HardState(term: term, vote: vote == 0 ? nil : vote, commit: try reader.u64())
     }
 
-    static func writeSnapshot(_ snapshot: StoredSnapshot, to out: inout WireWriter) {
+    static func writeSnapshot(_ snapshot: StoredSnapshot, to out: inout ByteWriter) {
         out.u64(snapshot.index)
         out.u64(snapshot.term)
         out.blob(snapshot.membership)
         out.blob(snapshot.data)
     }
 
-    static func readSnapshot(_ reader: inout WireReader) throws(WireDecodeError) -> StoredSnapshot {
+    static func readSnapshot(_ reader: inout ByteReader) throws(ByteDecodeError) -> StoredSnapshot {
         StoredSnapshot(
             index: try reader.u64(), term: try reader.u64(), membership: try reader.blob(), data: try reader.blob())
     }

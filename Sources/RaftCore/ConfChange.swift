@@ -1,3 +1,5 @@
+import PGRaftBytes
+
 /// A membership change proposed through the log.
 ///
 /// One change of at most one voter with `.auto` transition is applied directly ("one
@@ -60,11 +62,11 @@ public struct ConfChange: Sendable, Equatable {
     /// The deterministic byte encoding stored in a `.confChange` entry.
     public func encode() -> [UInt8] {
         var w = ByteWriter()
-        w.write(transition.rawValue)
-        w.write(UInt32(changes.count))
+        w.u8(transition.rawValue)
+        w.u32(UInt32(changes.count))
         for c in changes {
-            w.write(c.operation.rawValue)
-            w.write(c.node)
+            w.u8(c.operation.rawValue)
+            w.u64(c.node)
         }
         return w.bytes
     }
@@ -72,17 +74,19 @@ public struct ConfChange: Sendable, Equatable {
     /// Decodes ``encode()``'s output; nil if the bytes are malformed.
     public static func decode(_ bytes: [UInt8]) -> ConfChange? {
         var r = ByteReader(bytes)
-        guard let t = r.readUInt8(), let transition = Transition(rawValue: t),
-            let n = r.readUInt32(), Int(n) <= bytes.count
-        else { return nil }
+        guard let change = try? read(from: &r, total: bytes.count), r.isAtEnd else { return nil }
+        return change
+    }
+
+    private static func read(from r: inout ByteReader, total: Int) throws(ByteDecodeError) -> ConfChange? {
+        guard let transition = Transition(rawValue: try r.u8()) else { return nil }
+        let n = try r.u32()
+        guard Int(n) <= total else { return nil }
         var changes: [Single] = []
         for _ in 0..<n {
-            guard let o = r.readUInt8(), let op = Operation(rawValue: o), let id = r.readUInt64() else {
-                return nil
-            }
-            changes.append(Single(op, id))
+            guard let op = Operation(rawValue: try r.u8()) else { return nil }
+            changes.append(Single(op, try r.u64()))
         }
-        guard r.isAtEnd else { return nil }
         return ConfChange(changes, transition: transition)
     }
 }

@@ -1,3 +1,5 @@
+import PGRaftBytes
+
 /// The byte encodings of what crosses process and machine boundaries: messages between members,
 /// and the membership stored with a snapshot. Built on ``ByteWriter``/``ByteReader``, so they are
 /// deterministic, and every decoder answers nil for malformed input instead of trapping: the bytes
@@ -9,24 +11,24 @@ extension Message {
     /// The message's bytes for the peer protocol.
     public func encode() -> [UInt8] {
         var w = ByteWriter(capacity: 72 + context.count + entries.reduce(0) { $0 + $1.data.count + 21 } + (snapshot?.data.count ?? 0))
-        w.write(Self.wireVersion)
-        w.write(kind.rawValue)
-        w.write(from)
-        w.write(to)
-        w.write(term)
-        w.write(logTerm)
-        w.write(index)
-        w.write(commit)
-        w.write(reject)
-        w.write(rejectHint)
-        w.write(context)
-        w.write(UInt32(entries.count))
+        w.u8(Self.wireVersion)
+        w.u8(kind.rawValue)
+        w.u64(from)
+        w.u64(to)
+        w.u64(term)
+        w.u64(logTerm)
+        w.u64(index)
+        w.u64(commit)
+        w.bool(reject)
+        w.u64(rejectHint)
+        w.blob(context)
+        w.u32(UInt32(entries.count))
         for e in entries { e.write(to: &w) }
         if let snapshot {
-            w.write(true)
+            w.bool(true)
             snapshot.write(to: &w)
         } else {
-            w.write(false)
+            w.bool(false)
         }
         return w.bytes
     }
@@ -34,31 +36,31 @@ extension Message {
     /// Decodes ``encode()``'s output; nil when the bytes are not exactly one valid message.
     public static func decode(_ bytes: [UInt8]) -> Message? {
         var r = ByteReader(bytes)
-        guard r.readUInt8() == wireVersion, let rawKind = r.readUInt8(), let kind = Kind(rawValue: rawKind),
-            let from = r.readUInt64(), let to = r.readUInt64(), let term = r.readUInt64()
-        else { return nil }
-        var m = Message(kind: kind, from: from, to: to, term: term)
-        guard let logTerm = r.readUInt64(), let index = r.readUInt64(), let commit = r.readUInt64(),
-            let reject = r.readBool(), let hint = r.readUInt64(), let context = r.readBytes(),
-            let count = r.readUInt32(), Int(count) <= bytes.count
-        else { return nil }
-        m.logTerm = logTerm
-        m.index = index
-        m.commit = commit
-        m.reject = reject
-        m.rejectHint = hint
-        m.context = context
+        guard let m = try? read(from: &r, total: bytes.count), r.isAtEnd, m.isWellFormed else { return nil }
+        return m
+    }
+
+    private static func read(from r: inout ByteReader, total: Int) throws(ByteDecodeError) -> Message? {
+        guard try r.u8() == wireVersion, let kind = Kind(rawValue: try r.u8()) else { return nil }
+        var m = Message(kind: kind, from: try r.u64(), to: try r.u64(), term: try r.u64())
+        m.logTerm = try r.u64()
+        m.index = try r.u64()
+        m.commit = try r.u64()
+        m.reject = try r.bool()
+        m.rejectHint = try r.u64()
+        m.context = try r.blob()
+        let count = try r.u32()
+        guard Int(count) <= total else { return nil }
         m.entries.reserveCapacity(Int(count))
         for _ in 0..<count {
-            guard let e = Entry.read(from: &r) else { return nil }
+            guard let e = try Entry.read(from: &r) else { return nil }
             m.entries.append(e)
         }
-        guard let hasSnapshot = r.readBool() else { return nil }
-        if hasSnapshot {
-            guard let s = Snapshot.read(from: &r) else { return nil }
+        if try r.bool() {
+            guard let s = try Snapshot.read(from: &r) else { return nil }
             m.snapshot = s
         }
-        return r.isAtEnd && m.isWellFormed ? m : nil
+        return m
     }
 
     /// The largest term a message may carry: far beyond any real cluster's life, and far enough
@@ -94,33 +96,33 @@ extension Message {
 
 extension Entry {
     func write(to w: inout ByteWriter) {
-        w.write(term)
-        w.write(index)
-        w.write(kind.rawValue)
-        w.write(data)
+        w.u64(term)
+        w.u64(index)
+        w.u8(kind.rawValue)
+        w.blob(data)
     }
 
-    static func read(from r: inout ByteReader) -> Entry? {
-        guard let term = r.readUInt64(), let index = r.readUInt64(), let raw = r.readUInt8(),
-            let kind = Kind(rawValue: raw), let data = r.readBytes()
-        else { return nil }
-        return Entry(term: term, index: index, kind: kind, data: data)
+    static func read(from r: inout ByteReader) throws(ByteDecodeError) -> Entry? {
+        let term = try r.u64()
+        let index = try r.u64()
+        guard let kind = Kind(rawValue: try r.u8()) else { return nil }
+        return Entry(term: term, index: index, kind: kind, data: try r.blob())
     }
 }
 
 extension Snapshot {
     func write(to w: inout ByteWriter) {
-        w.write(metadata.index)
-        w.write(metadata.term)
+        w.u64(metadata.index)
+        w.u64(metadata.term)
         metadata.confState.write(to: &w)
-        w.write(data)
+        w.blob(data)
     }
 
-    static func read(from r: inout ByteReader) -> Snapshot? {
-        guard let index = r.readUInt64(), let term = r.readUInt64(), let conf = ConfState.read(from: &r),
-            let data = r.readBytes()
-        else { return nil }
-        return Snapshot(metadata: Metadata(index: index, term: term, confState: conf), data: data)
+    static func read(from r: inout ByteReader) throws(ByteDecodeError) -> Snapshot? {
+        let index = try r.u64()
+        let term = try r.u64()
+        guard let conf = try ConfState.read(from: &r) else { return nil }
+        return Snapshot(metadata: Metadata(index: index, term: term, confState: conf), data: try r.blob())
     }
 }
 
@@ -135,32 +137,30 @@ extension ConfState {
     /// Decodes ``encode()``'s output; nil when malformed.
     public static func decode(_ bytes: [UInt8]) -> ConfState? {
         var r = ByteReader(bytes)
-        guard let c = read(from: &r), r.isAtEnd else { return nil }
+        guard let c = try? read(from: &r), r.isAtEnd else { return nil }
         return c
     }
 
     /// Appends the encoding to `w` (inside a larger record, such as the state machine's snapshot).
     public func write(to w: inout ByteWriter) {
         for list in [voters, votersOutgoing, learners, learnersNext] {
-            w.write(UInt32(list.count))
-            for id in list { w.write(id) }
+            w.u32(UInt32(list.count))
+            for id in list { w.u64(id) }
         }
-        w.write(autoLeave)
+        w.bool(autoLeave)
     }
 
-    /// Reads an encoding written by ``write(to:)``; nil when the bytes do not hold one.
-    public static func read(from r: inout ByteReader) -> ConfState? {
+    /// Reads an encoding written by ``write(to:)``; nil (or a decode error) when the bytes do not hold one.
+    public static func read(from r: inout ByteReader) throws(ByteDecodeError) -> ConfState? {
         var lists: [[NodeID]] = []
         for _ in 0..<4 {
-            guard let n = r.readUInt32(), n < 1 << 16 else { return nil }
+            let n = try r.u32()
+            guard n < 1 << 16 else { return nil }
             var ids: [NodeID] = []
-            for _ in 0..<n {
-                guard let id = r.readUInt64() else { return nil }
-                ids.append(id)
-            }
+            for _ in 0..<n { ids.append(try r.u64()) }
             lists.append(ids)
         }
-        guard let autoLeave = r.readBool() else { return nil }
+        let autoLeave = try r.bool()
         return ConfState(voters: lists[0], votersOutgoing: lists[1], learners: lists[2], learnersNext: lists[3], autoLeave: autoLeave)
     }
 }

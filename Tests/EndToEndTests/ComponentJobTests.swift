@@ -2,6 +2,7 @@ import Foundation
 import PGRaftKit
 import PGRaftTestSupport
 import Testing
+import PGRaftBytes
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -324,14 +325,14 @@ extension EndToEnd {
             try member.send(Frame(type: PeerFrameType.hello, payload: PeerHello(clusterName: node.clusterName, nodeId: 2).encoded()).encoded())
             let welcome = try #require(member.readFrame())
             #expect(welcome.type == PeerFrameType.welcome)
-            var reader = WireReader(welcome.payload)
+            var reader = ByteReader(welcome.payload)
             #expect(try reader.u64() == 1)
 
             let stranger = try LoopbackConnection(port: node.listenPort)
             try stranger.send(Frame(type: PeerFrameType.hello, payload: PeerHello(clusterName: "elsewhere", nodeId: 2).encoded()).encoded())
             let refusal = try #require(stranger.readFrame())
             #expect(refusal.type == PeerFrameType.refusal)
-            var reason = WireReader(refusal.payload)
+            var reason = ByteReader(refusal.payload)
             #expect(try reason.string().contains("belongs to cluster 'elsewhere'"))
             #expect(stranger.readUntilClosed().closed)
             #expect(node.waitUntil(timeout: 10) { self.transportLog(node).contains("refused peer connection") })
@@ -440,7 +441,7 @@ extension EndToEnd {
             // Each side hears that the other is connected.
             for (offset, hub) in hubs.enumerated() {
                 let status = try #require(next(HubFrameType.peerStatus, from: hub))
-                var reader = WireReader(status.payload)
+                var reader = ByteReader(status.payload)
                 #expect(try reader.u64() == UInt64(2 - offset))
                 #expect(try reader.u8() == 1)
             }

@@ -3,6 +3,7 @@ import PGRaftTestSupport
 import Testing
 
 @testable import PGRaftKit
+import PGRaftBytes
 
 @Suite struct PeerProtocolTests {
     @Test func aGreetingRoundTrips() throws {
@@ -12,8 +13,8 @@ import Testing
 
     @Test func aTruncatedOrPaddedGreetingIsRefused() {
         let bytes = PeerHello(clusterName: "demo", nodeId: 3).encoded()
-        #expect(throws: WireDecodeError.self) { try PeerHello.decode(Array(bytes.dropLast())) }
-        #expect(throws: WireDecodeError.self) { try PeerHello.decode(bytes + [0]) }
+        #expect(throws: ByteDecodeError.self) { try PeerHello.decode(Array(bytes.dropLast())) }
+        #expect(throws: ByteDecodeError.self) { try PeerHello.decode(bytes + [0]) }
     }
 
     @Test func randomBytesNeverCrashTheGreetingDecoder() {
@@ -41,7 +42,7 @@ import Testing
     @Test func aRefusalCarriesItsKindAndReadsLeniently() {
         let refusal = PeerRefusal("node 9 is not a member", kind: .notAMember)
         #expect(PeerRefusal.decode(refusal.encoded()) == refusal)
-        var reasonOnly = WireWriter()
+        var reasonOnly = ByteWriter()
         reasonOnly.string("old peer")
         #expect(PeerRefusal.decode(reasonOnly.bytes) == PeerRefusal("old peer", kind: .other))
         #expect(PeerRefusal.decode(reasonOnly.bytes + [77]) == PeerRefusal("old peer", kind: .other))
@@ -66,18 +67,18 @@ import Testing
 
     @Test func chunksThatContradictTheirLengthAreRefused() throws {
         func chunk(total: UInt64, _ bytes: [UInt8]) -> [UInt8] {
-            var writer = WireWriter()
+            var writer = ByteWriter()
             writer.u64(total)
             writer.raw(bytes)
             return writer.bytes
         }
         var assembler = PeerChunking.Assembler()
         #expect(try assembler.add(chunk(total: 10, [1, 2, 3])) == nil)
-        #expect(throws: WireDecodeError.self) { try assembler.add(chunk(total: 11, [4])) }
+        #expect(throws: ByteDecodeError.self) { try assembler.add(chunk(total: 11, [4])) }
         var overflow = PeerChunking.Assembler()
-        #expect(throws: WireDecodeError.self) { try overflow.add(chunk(total: 2, [1, 2, 3])) }
+        #expect(throws: ByteDecodeError.self) { try overflow.add(chunk(total: 2, [1, 2, 3])) }
         var absurd = PeerChunking.Assembler()
-        #expect(throws: WireDecodeError.self) { try absurd.add(chunk(total: UInt64(PeerChunking.maxMessageBytes) + 1, [1])) }
+        #expect(throws: ByteDecodeError.self) { try absurd.add(chunk(total: UInt64(PeerChunking.maxMessageBytes) + 1, [1])) }
     }
 }
 
@@ -120,8 +121,8 @@ import Testing
             _ = try? HubMemberList.decode(bytes)
         }
         let valid = ClientRequest(id: 1, operation: .put(key: "k", value: [1])).encoded()
-        #expect(throws: WireDecodeError.self) { try ClientRequest.decode(valid + [0]) }
-        #expect(throws: WireDecodeError.self) { try ClientRequest.decode(Array(valid.dropLast())) }
+        #expect(throws: ByteDecodeError.self) { try ClientRequest.decode(valid + [0]) }
+        #expect(throws: ByteDecodeError.self) { try ClientRequest.decode(Array(valid.dropLast())) }
     }
 
     @Test func theMemberListRoundTrips() throws {

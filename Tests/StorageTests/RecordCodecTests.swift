@@ -4,6 +4,7 @@ import Testing
 @testable import PGRaftStorage
 import RaftCore
 import PGRaftStorageProtocol
+import PGRaftBytes
 
 @Suite struct RecordCodecTests {
     @Test func crc32cMatchesTheCastagnoliCheckValue() {
@@ -124,6 +125,6 @@ import PGRaftStorageProtocol
         var bytes = SnapshotCodec.encode(snapshot)
         #expect(try SnapshotCodec.decode(bytes) == snapshot)
         bytes[2000] ^= 0x10
-        #expect(throws: WireDecodeError.self) { try SnapshotCodec.decode(bytes) }
+        #expect(throws: ByteDecodeError.self) { try SnapshotCodec.decode(bytes) }
     }
 }

@@ -9,6 +9,7 @@ import PGRaftNode
 import PGRaftStateMachine
 import PGRaftStorageProtocol
 import RaftCore
+import PGRaftBytes
 
 /// Answers one client request: a status and a result.
 typealias Responder = (ClientStatus, ClientResult) -> Void
@@ -135,7 +136,7 @@ final class ConsensusNode: @unchecked Sendable {
 
     /// The transport reports a peer connected or gone.
     func peerStatus(_ payload: [UInt8]) {
-        var reader = WireReader(payload)
+        var reader = ByteReader(payload)
         guard let peer = try? reader.u64(), let raw = try? reader.u8(), let state = HubPeerState(rawValue: raw) else {
             logger.warning("malformed peer status from transport")
             return

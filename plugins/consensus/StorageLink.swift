@@ -1,6 +1,7 @@
 import NIOCore
 import PGRaftKit
 import PGRaftStorageProtocol
+import PGRaftBytes
 
 /// Consensus's side of the storage connection: sends batches of requests (storage makes each
 /// batch durable with one fsync when it arrives whole) and calls back once every reply of a batch
@@ -59,10 +60,10 @@ final class StorageLink {
     func received(_ payload: [UInt8]) throws {
         let reply = try StorageReply.decode(payload)
         guard let at = batches.firstIndex(where: { reply.id >= $0.first && reply.id < $0.first + UInt64($0.replies.count) }) else {
-            throw WireDecodeError("storage answered request \(reply.id), which is not in flight")
+            throw ByteDecodeError("storage answered request \(reply.id), which is not in flight")
         }
         let slot = Int(reply.id - batches[at].first)
-        guard batches[at].replies[slot] == nil else { throw WireDecodeError("storage answered request \(reply.id) twice") }
+        guard batches[at].replies[slot] == nil else { throw ByteDecodeError("storage answered request \(reply.id) twice") }
         batches[at].replies[slot] = reply
         batches[at].remaining -= 1
         if batches[at].remaining == 0 {

@@ -2,6 +2,7 @@ import CShims
 import Logging
 import NIOCore
 import PGRaftKit
+import PGRaftBytes
 
 /// One accepted peer connection: its first frame must be an acceptable `PeerHello` within
 /// `peer_timeout`; anything else is refused with a logged reason and the connection closed.
@@ -94,7 +95,7 @@ final class PeerSession: @unchecked Sendable {
         }
         peer = hello.nodeId
         table.connected(hello.nodeId, channel: context.channel)
-        var writer = WireWriter()
+        var writer = ByteWriter()
         writer.u64(identity.nodeId)
         FrameChannelHandler.send(Frame(type: PeerFrameType.welcome, payload: writer.bytes), on: context)
         logger.info("peer connected", metadata: ["peer": "\(hello.nodeId)", "remote": "\(remote)"])

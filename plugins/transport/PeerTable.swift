@@ -2,6 +2,7 @@ import CShims
 import Logging
 import NIOCore
 import PGRaftKit
+import PGRaftBytes
 
 /// The connected peers, by node id, and the link to consensus; confined to one event loop (every
 /// method hops onto it), hence `@unchecked Sendable`.
@@ -136,7 +137,7 @@ final class PeerTable: @unchecked Sendable {
 
     private func notifyHub(peer: UInt64, _ state: HubPeerState) {
         guard let hub else { return }
-        var writer = WireWriter()
+        var writer = ByteWriter()
         writer.u64(peer)
         writer.u8(state.rawValue)
         hub.send(Frame(type: HubFrameType.peerStatus, payload: writer.bytes))

@@ -1,4 +1,5 @@
 import PGRaftNode
+import PGRaftBytes
 
 /// Frame types between client-side components (the api) and consensus on `<run_dir>/consensus.sock`.
 /// A client greets with `hello`, then sends requests; consensus answers each with one reply
@@ -27,7 +28,7 @@ public struct ClientRequest: Sendable, Equatable {
 
     /// The frame payload.
     public func encoded() -> [UInt8] {
-        var w = WireWriter()
+        var w = ByteWriter()
         w.u64(id)
         w.u8(operation.code)
         switch operation {
@@ -62,8 +63,8 @@ public struct ClientRequest: Sendable, Equatable {
     }
 
     /// Decodes a payload; anything but exactly one request is an error.
-    public static func decode(_ payload: [UInt8]) throws(WireDecodeError) -> ClientRequest {
-        var r = WireReader(payload)
+    public static func decode(_ payload: [UInt8]) throws(ByteDecodeError) -> ClientRequest {
+        var r = ByteReader(payload)
         let id = try r.u64()
         let code = try r.u8()
         let operation: ClientOperation
@@ -82,7 +83,7 @@ public struct ClientRequest: Sendable, Equatable {
         case 12: operation = .logTrim(through: try r.u64())
         case 13:
             operation = .compareAndSet(key: try r.string(), expectedRevision: try r.u64(), value: try r.blob(limit: Frame.defaultMaxPayload))
-        default: throw WireDecodeError("unknown client operation \(code)")
+        default: throw ByteDecodeError("unknown client operation \(code)")
         }
         try r.expectEnd()
         return ClientRequest(id: id, operation: operation)
@@ -110,7 +111,7 @@ public struct ClientReply: Sendable, Equatable {
 
     /// The frame payload.
     public func encoded() -> [UInt8] {
-        var w = WireWriter()
+        var w = ByteWriter()
         w.u64(id)
         w.u8(status.rawValue)
         w.u64(leader)
@@ -166,11 +167,11 @@ public struct ClientReply: Sendable, Equatable {
     }
 
     /// Decodes a payload; anything but exactly one reply is an error.
-    public static func decode(_ payload: [UInt8]) throws(WireDecodeError) -> ClientReply {
-        var r = WireReader(payload)
+    public static func decode(_ payload: [UInt8]) throws(ByteDecodeError) -> ClientReply {
+        var r = ByteReader(payload)
         let id = try r.u64()
         let rawStatus = try r.u8()
-        guard let status = ClientStatus(rawValue: rawStatus) else { throw WireDecodeError("unknown client status \(rawStatus)") }
+        guard let status = ClientStatus(rawValue: rawStatus) else { throw ByteDecodeError("unknown client status \(rawStatus)") }
         let leader = try r.u64()
         let result: ClientResult
         let tag = try r.u8()
@@ -180,7 +181,7 @@ public struct ClientReply: Sendable, Equatable {
         case 2: result = .record(try readRecord(&r), revision: try r.u64())
         case 3:
             let count = Int(try r.u32())
-            guard count <= r.remaining else { throw WireDecodeError("record count \(count) exceeds the payload") }
+            guard count <= r.remaining else { throw ByteDecodeError("record count \(count) exceeds the payload") }
             var records: [ClientKeyRecord] = []
             for _ in 0..<count { records.append(try readRecord(&r)) }
             result = .records(records, revision: try r.u64())
@@ -189,14 +190,14 @@ public struct ClientReply: Sendable, Equatable {
             result = .logStats(count: try r.u64(), bytes: try r.u64(), firstSequence: try r.u64(), lastSequence: try r.u64(), lastIndex: try r.u64())
         case 6:
             let buckets = Int(try r.u32())
-            guard buckets <= 64 else { throw WireDecodeError("\(buckets) latency buckets") }
+            guard buckets <= 64 else { throw ByteDecodeError("\(buckets) latency buckets") }
             var counts: [UInt64] = []
             for _ in 0..<buckets { counts.append(try r.u64()) }
             let sum = Double(bitPattern: try r.u64())
             var lists: [[(kind: String, count: UInt64)]] = []
             for _ in 0..<2 {
                 let n = Int(try r.u32())
-                guard n <= 64 else { throw WireDecodeError("\(n) message kinds") }
+                guard n <= 64 else { throw ByteDecodeError("\(n) message kinds") }
                 var list: [(kind: String, count: UInt64)] = []
                 for _ in 0..<n { list.append((try r.string(limit: 64), try r.u64())) }
                 lists.append(list)
@@ -205,13 +206,13 @@ public struct ClientReply: Sendable, Equatable {
         case 7: result = .message(try r.string())
         case 8: result = .logTrimmed(through: try r.u64(), index: try r.u64(), term: try r.u64())
         case 9: result = .unchanged(revision: try r.u64(), modRevision: try r.u64(), index: try r.u64(), term: try r.u64())
-        default: throw WireDecodeError("unknown client result \(tag)")
+        default: throw ByteDecodeError("unknown client result \(tag)")
         }
         try r.expectEnd()
         return ClientReply(id: id, status: status, leader: leader, result: result)
     }
 
-    private static func write(_ record: ClientKeyRecord, to w: inout WireWriter) {
+    private static func write(_ record: ClientKeyRecord, to w: inout ByteWriter) {
         w.string(record.key)
         w.blob(record.value)
         w.u64(record.createRevision)
@@ -219,7 +220,7 @@ public struct ClientReply: Sendable, Equatable {
         w.u64(record.version)
     }
 
-    private static func readRecord(_ r: inout WireReader) throws(WireDecodeError) -> ClientKeyRecord {
+    private static func readRecord(_ r: inout ByteReader) throws(ByteDecodeError) -> ClientKeyRecord {
         ClientKeyRecord(
             key: try r.string(), value: try r.blob(limit: Frame.defaultMaxPayload), createRevision: try r.u64(),
             modRevision: try r.u64(), version: try r.u64())

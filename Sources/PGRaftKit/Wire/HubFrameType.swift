@@ -1,3 +1,5 @@
+import PGRaftBytes
+
 /// Frame types between the transport and consensus on `<run_dir>/consensus.sock` (consensus is the
 /// hub). Raft messages cross it as opaque bytes: transport neither decodes nor keeps them.
 public enum HubFrameType {
@@ -38,15 +40,15 @@ public struct HubPeerMessage: Sendable, Equatable {
 
     /// The frame payload.
     public func encoded() -> [UInt8] {
-        var writer = WireWriter(capacity: message.count + 12)
+        var writer = ByteWriter(capacity: message.count + 12)
         writer.u64(peer)
         writer.blob(message)
         return writer.bytes
     }
 
     /// Decodes a payload; anything but exactly one message is an error.
-    public static func decode(_ payload: [UInt8]) throws(WireDecodeError) -> HubPeerMessage {
-        var reader = WireReader(payload)
+    public static func decode(_ payload: [UInt8]) throws(ByteDecodeError) -> HubPeerMessage {
+        var reader = ByteReader(payload)
         let peer = try reader.u64()
         let message = try reader.blob(limit: PeerChunking.maxMessageBytes)
         try reader.expectEnd()
@@ -78,7 +80,7 @@ public struct HubMemberList: Sendable, Equatable {
 
     /// The frame payload.
     public func encoded() -> [UInt8] {
-        var w = WireWriter()
+        var w = ByteWriter()
         w.u32(UInt32(members.count))
         for member in members {
             w.u64(member.id)
@@ -88,10 +90,10 @@ public struct HubMemberList: Sendable, Equatable {
     }
 
     /// Decodes a payload.
-    public static func decode(_ payload: [UInt8]) throws(WireDecodeError) -> HubMemberList {
-        var r = WireReader(payload)
+    public static func decode(_ payload: [UInt8]) throws(ByteDecodeError) -> HubMemberList {
+        var r = ByteReader(payload)
         let count = Int(try r.u32())
-        guard count <= 4096 else { throw WireDecodeError("\(count) members") }
+        guard count <= 4096 else { throw ByteDecodeError("\(count) members") }
         var members: [(id: UInt64, address: String)] = []
         for _ in 0..<count { members.append((try r.u64(), try r.string(limit: 300))) }
         try r.expectEnd()

@@ -1,3 +1,5 @@
+import PGRaftBytes
+
 /// Frame types of the peer protocol (node to node over TCP).
 public enum PeerFrameType {
     /// The first frame on a connection, from the side that dialled: who it is.
@@ -31,7 +33,7 @@ public enum PeerChunking {
         var offset = 0
         while offset < message.count {
             let end = min(offset + chunkBytes, message.count)
-            var writer = WireWriter(capacity: end - offset + 8)
+            var writer = ByteWriter(capacity: end - offset + 8)
             writer.u64(UInt64(message.count))
             writer.raw(Array(message[offset..<end]))
             frames.append(Frame(type: PeerFrameType.raftChunk, payload: writer.bytes))
@@ -50,21 +52,21 @@ public enum PeerChunking {
 
         /// Takes one `raftChunk` payload; returns the whole message once its last chunk arrived.
         /// - Throws: a chunk that contradicts the announced length, or a length over `maxMessageBytes`.
-        public mutating func add(_ payload: [UInt8]) throws(WireDecodeError) -> [UInt8]? {
-            var reader = WireReader(payload)
+        public mutating func add(_ payload: [UInt8]) throws(ByteDecodeError) -> [UInt8]? {
+            var reader = ByteReader(payload)
             let announced = Int(clamping: try reader.u64())
             guard announced > 0, announced <= PeerChunking.maxMessageBytes else {
-                throw WireDecodeError("a chunked message of \(announced) bytes exceeds \(PeerChunking.maxMessageBytes)")
+                throw ByteDecodeError("a chunked message of \(announced) bytes exceeds \(PeerChunking.maxMessageBytes)")
             }
             if pending.isEmpty {
                 total = announced
                 pending.reserveCapacity(announced)
             } else if announced != total {
-                throw WireDecodeError("a chunk announces \(announced) bytes in a message of \(total)")
+                throw ByteDecodeError("a chunk announces \(announced) bytes in a message of \(total)")
             }
             let piece = try reader.raw(reader.remaining)
             guard pending.count + piece.count <= total else {
-                throw WireDecodeError("chunks overflow the announced \(total) bytes")
+                throw ByteDecodeError("chunks overflow the announced \(total) bytes")
             }
             pending += piece
             guard pending.count == total else { return nil }
@@ -96,7 +98,7 @@ public struct PeerHello: Sendable, Equatable {
 
     /// The frame payload.
     public func encoded() -> [UInt8] {
-        var writer = WireWriter()
+        var writer = ByteWriter()
         writer.u32(protocolVersion)
         writer.u64(nodeId)
         writer.string(clusterName)
@@ -104,8 +106,8 @@ public struct PeerHello: Sendable, Equatable {
     }
 
     /// Decodes a payload; anything but exactly one greeting is an error.
-    public static func decode(_ payload: [UInt8]) throws(WireDecodeError) -> PeerHello {
-        var reader = WireReader(payload)
+    public static func decode(_ payload: [UInt8]) throws(ByteDecodeError) -> PeerHello {
+        var reader = ByteReader(payload)
         let version = try reader.u32()
         let node = try reader.u64()
         let cluster = try reader.string(limit: 255)
@@ -158,7 +160,7 @@ public struct PeerRefusal: Sendable, Equatable {
 
     /// The frame payload: the reason, then the kind.
     public func encoded() -> [UInt8] {
-        var writer = WireWriter()
+        var writer = ByteWriter()
         writer.string(reason)
         writer.u8(kind.rawValue)
         return writer.bytes
@@ -167,7 +169,7 @@ public struct PeerRefusal: Sendable, Equatable {
     /// Decodes a payload leniently: it is only read to be logged and acted on, so a missing or
     /// unknown kind reads as `.other` and a missing reason as a placeholder.
     public static func decode(_ payload: [UInt8]) -> PeerRefusal {
-        var reader = WireReader(payload)
+        var reader = ByteReader(payload)
         guard let reason = try? reader.string(limit: Frame.defaultMaxPayload) else { return PeerRefusal("no reason given") }
         let kind = (try? reader.u8()).flatMap(Kind.init(rawValue:)) ?? .other
         return PeerRefusal(reason, kind: kind)
