@@ -86,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "pgraft-bench",
             dependencies: [
-                "PGRaftKit", "PGRaftTestSupport", "PGRaftStorage", "PGRaftStorageProtocol", "RaftSim", "PGRaftCLI",
+                "PGRaftKit", "PGRaftTestSupport", "PGRaftStorage", "PGRaftStorageProtocol", "RaftSim",
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -151,7 +151,7 @@ let package = Package(
             path: "plugins/api"
         ),
         // What pgraftctl's cluster, kv and log commands need that is worth testing: argument checks,
-        // the blocking HTTP client, the command-queue wait, output formatting.
+        // the command-queue wait, output formatting.
         .target(name: "PGRaftCLI", dependencies: ["PGRaftKit", "PGRaftNode", "PGRaftAPI", "CShims"]),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "RaftSim", "PGRaftNode"], exclude: ["testdata"]),
         .testTarget(name: "StateMachineTests", dependencies: ["RaftCore", "PGRaftStateMachine"]),

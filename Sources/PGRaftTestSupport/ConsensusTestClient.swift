@@ -2,15 +2,10 @@ import Foundation
 import PGRaftKit
 import PGRaftNode
 
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
-
 /// A client of one node's consensus, as the api is: connects to `<run_dir>/consensus.sock`, greets,
 /// and sends requests one at a time, waiting for each reply with a deadline. For end-to-end tests.
 public final class ConsensusTestClient {
-    private let fd: Int32
-    private var decoder = FrameDecoder()
+    private let socket: BlockingSocket
     private var nextID: UInt64 = 1
 
     /// Why a call produced no reply.
@@ -21,37 +16,35 @@ public final class ConsensusTestClient {
 
     /// Connects to `socketPath`.
     public init(socketPath: String) throws {
-        fd = try UnixSocket.connect(path: socketPath)
-        guard UnixSocket.sendAll(fd, Frame(type: ClientFrameType.hello, payload: []).encoded()) else {
-            close(fd)
-            throw Failure(description: "cannot greet consensus at \(socketPath)")
+        socket = try BlockingSocket.connect(path: socketPath, timeoutSeconds: 60)
+        do {
+            try socket.send(Frame(type: ClientFrameType.hello, payload: []).encoded())
+        } catch {
+            throw Failure(description: "cannot greet consensus at \(socketPath): \(error)")
         }
     }
-
-    deinit { close(fd) }
 
     /// Sends `operation` and waits up to `timeout` seconds for its reply.
     public func call(_ operation: ClientOperation, timeout: Double = 15) throws -> ClientReply {
         let id = nextID
         nextID += 1
-        let frame = Frame(type: ClientFrameType.request, payload: ClientRequest(id: id, operation: operation).encoded())
-        guard UnixSocket.sendAll(fd, frame.encoded()) else { throw Failure(description: "the connection to consensus closed") }
+        try socket.send(Frame(type: ClientFrameType.request, payload: ClientRequest(id: id, operation: operation).encoded()).encoded())
         let deadline = Date().addingTimeInterval(timeout)
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            while let frame = try decoder.next() {
-                guard frame.type == ClientFrameType.reply else { continue }
-                let reply = try ClientReply.decode(frame.payload)
-                if reply.id == id { return reply }
-            }
-            let left = deadline.timeIntervalSinceNow
+            let left = Int(deadline.timeIntervalSinceNow * 1000)
             guard left > 0 else { throw Failure(description: "no reply to \(operation) within \(timeout) s") }
-            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, Int32(left * 1000) + 1) > 0 else { continue }
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw Failure(description: "the connection to consensus closed") }
-            decoder.feed(buffer[0..<n])
+            let frame = try nextFrame(within: left, for: operation, timeout: timeout)
+            guard frame.type == ClientFrameType.reply else { continue }
+            let reply = try ClientReply.decode(frame.payload)
+            if reply.id == id { return reply }
+        }
+    }
+
+    private func nextFrame(within milliseconds: Int, for operation: ClientOperation, timeout: Double) throws -> Frame {
+        do {
+            return try socket.receiveFrame(within: milliseconds)
+        } catch {
+            throw error.kind == .timedOut ? Failure(description: "no reply to \(operation) within \(timeout) s") : error
         }
     }
 

@@ -1,10 +1,7 @@
 import PGRaftKit
 
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
-
-/// A minimal blocking HTTP/1.1 client for tests against 127.0.0.1.
+/// Shorthands for tests against a node's API on 127.0.0.1, over ``BlockingHTTPClient``: the body as
+/// text, and any failure to get an answer thrown as the test's error.
 public enum HTTP {
     /// A response: status code, headers as sent (lower-cased names), body.
     public struct Response: Sendable {
@@ -23,19 +20,8 @@ public enum HTTP {
 
     /// Sends one request with `Connection: close` and reads the whole response.
     public static func request(port: Int, method: String, path: String, body: String = "") throws -> Response {
-        let connection = try LoopbackConnection(port: port)
-        let text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
-        try connection.send(Array(text.utf8))
-        let received = connection.readUntilClosed().bytes
-        let response = String(decoding: received, as: UTF8.self)
-        guard let split = response.range(of: "\r\n\r\n") else { throw SystemError("incomplete HTTP response", code: EPROTO) }
-        let lines = response[..<split.lowerBound].split(separator: "\r\n")
-        let status = Int(lines.first?.split(separator: " ").dropFirst().first ?? "") ?? 0
-        var headers: [String: String] = [:]
-        for line in lines.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
-        return Response(status: status, headers: headers, body: String(response[split.upperBound...]))
+        let response = try BlockingHTTPClient(host: "127.0.0.1", port: port, timeoutSeconds: 10)
+            .request(method, path, body: Array(body.utf8))
+        return Response(status: response.status, headers: response.headers, body: String(decoding: response.body, as: UTF8.self))
     }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import PGRaftCLI
+import PGRaftKit
 
 /// `pgraft-bench kv`: puts, then linearizable gets, against a cluster's HTTP API by many concurrent
 /// clients, each with one request in flight on its own keep-alive connection. The same load drives

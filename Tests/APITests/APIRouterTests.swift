@@ -230,10 +230,10 @@ struct APIRouterTests {
 
     @Test func tooLargeBody_isRefusedBeforeItIsRead_andTheConnectionCloses() async throws {
         try await APIHarness.run { api in
-            let connection = try LoopbackConnection(port: api.port)
+            let connection = try BlockingSocket.connect(host: "127.0.0.1", port: api.port, timeoutSeconds: 10)
             // Announces 10 MB and sends only the head: the answer must come without the body.
             try connection.send(Array("PUT /v1/kv/k HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n".utf8))
-            let (bytes, closed) = connection.readUntilClosed()
+            let (bytes, closed) = connection.receiveUntilClosed()
             let text = String(decoding: bytes, as: UTF8.self)
             #expect(text.hasPrefix("HTTP/1.1 413"))
             #expect(text.lowercased().contains("connection: close"))
@@ -244,12 +244,12 @@ struct APIRouterTests {
     @Test func pipelinedRequests_areAnsweredInOrder() async throws {
         try await APIHarness.run { api in
             _ = try await api.startConsensus(Self.store)
-            let connection = try LoopbackConnection(port: api.port)
+            let connection = try BlockingSocket.connect(host: "127.0.0.1", port: api.port, timeoutSeconds: 10)
             try connection.send(
                 Array(
                     ("GET /v1/kv/a/b%20c HTTP/1.1\r\nHost: x\r\n\r\n" + "GET /v1/kv/nothing HTTP/1.1\r\nHost: x\r\n\r\n"
                         + "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").utf8))
-            let text = String(decoding: connection.readUntilClosed().bytes, as: UTF8.self)
+            let text = String(decoding: connection.receiveUntilClosed().bytes, as: UTF8.self)
             let statuses = text.components(separatedBy: "HTTP/1.1 ").dropFirst().map { $0.prefix(3) }
             #expect(statuses == ["200", "404", "200"])
             #expect(text.range(of: "héllo")!.lowerBound < text.range(of: "not found")!.lowerBound)

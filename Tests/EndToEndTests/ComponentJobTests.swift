@@ -321,28 +321,28 @@ extension EndToEnd {
             let node = try node()
             let transport = node.component("transport")?.pid
 
-            let member = try LoopbackConnection(port: node.listenPort)
+            let member = try BlockingSocket.connect(host: "127.0.0.1", port: node.listenPort, timeoutSeconds: 10)
             try member.send(Frame(type: PeerFrameType.hello, payload: PeerHello(clusterName: node.clusterName, nodeId: 2).encoded()).encoded())
-            let welcome = try #require(member.readFrame())
+            let welcome = try member.receiveFrame()
             #expect(welcome.type == PeerFrameType.welcome)
             var reader = ByteReader(welcome.payload)
             #expect(try reader.u64() == 1)
 
-            let stranger = try LoopbackConnection(port: node.listenPort)
+            let stranger = try BlockingSocket.connect(host: "127.0.0.1", port: node.listenPort, timeoutSeconds: 10)
             try stranger.send(Frame(type: PeerFrameType.hello, payload: PeerHello(clusterName: "elsewhere", nodeId: 2).encoded()).encoded())
-            let refusal = try #require(stranger.readFrame())
+            let refusal = try stranger.receiveFrame()
             #expect(refusal.type == PeerFrameType.refusal)
             var reason = ByteReader(refusal.payload)
             #expect(try reason.string().contains("belongs to cluster 'elsewhere'"))
-            #expect(stranger.readUntilClosed().closed)
+            #expect(stranger.receiveUntilClosed().closed)
             #expect(node.waitUntil(timeout: 10) { self.transportLog(node).contains("refused peer connection") })
 
-            let garbage = try LoopbackConnection(port: node.listenPort)
+            let garbage = try BlockingSocket.connect(host: "127.0.0.1", port: node.listenPort, timeoutSeconds: 10)
             try garbage.send([0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3])
-            #expect(garbage.readUntilClosed().closed, "garbage must close the connection")
+            #expect(garbage.receiveUntilClosed().closed, "garbage must close the connection")
 
-            let silent = try LoopbackConnection(port: node.listenPort)
-            #expect(silent.readUntilClosed().closed, "a silent connection must be closed after peer_timeout")
+            let silent = try BlockingSocket.connect(host: "127.0.0.1", port: node.listenPort, timeoutSeconds: 10)
+            #expect(silent.receiveUntilClosed().closed, "a silent connection must be closed after peer_timeout")
             #expect(node.waitUntil(timeout: 10) { self.transportLog(node).contains("no greeting within peer_timeout 500 ms") })
 
             // Refusals close one connection each; the transport itself never restarted.
@@ -353,13 +353,13 @@ extension EndToEnd {
 
         @Test func aWelcomedPeerIsPingedWhenIdleAndDroppedWhenSilentForPeerTimeout() throws {
             let node = try node()
-            let peer = try LoopbackConnection(port: node.listenPort)
+            let peer = try BlockingSocket.connect(host: "127.0.0.1", port: node.listenPort, timeoutSeconds: 10)
             try peer.send(Frame(type: PeerFrameType.hello, payload: PeerHello(clusterName: node.clusterName, nodeId: 2).encoded()).encoded())
-            #expect(peer.readFrame()?.type == PeerFrameType.welcome)
+            #expect((try? peer.receiveFrame())?.type == PeerFrameType.welcome)
             // Nothing to say: the transport pings within a quarter of peer_timeout (500 ms) or so...
-            #expect(peer.readFrame()?.type == PeerFrameType.ping)
+            #expect((try? peer.receiveFrame())?.type == PeerFrameType.ping)
             // ...and, hearing nothing back, closes the connection after peer_timeout.
-            #expect(peer.readUntilClosed().closed, "a silent peer must be dropped")
+            #expect(peer.receiveUntilClosed().closed, "a silent peer must be dropped")
             #expect(node.waitUntil(timeout: 10) { self.transportLog(node).contains("nothing heard for") })
         }
 
@@ -412,8 +412,8 @@ extension EndToEnd {
         }
 
         /// Reads frames until one of `type` arrives (skipping others), or nil.
-        func next(_ type: UInt16, from connection: LoopbackConnection) -> Frame? {
-            while let frame = connection.readFrame() {
+        func next(_ type: UInt16, from connection: BlockingSocket) -> Frame? {
+            while let frame = try? connection.receiveFrame() {
                 if frame.type == type { return frame }
             }
             return nil
@@ -424,7 +424,7 @@ extension EndToEnd {
             sandboxes += nodes
             let members = "members:\n" + nodes.enumerated().map { "  - id: \($0.offset + 1)\n    address: 127.0.0.1:\($0.element.listenPort)\n" }.joined()
             let disabled = "components:\n  consensus:\n    enabled: false\n  storage:\n    enabled: false\n"
-            var hubs: [LoopbackConnection] = []
+            var hubs: [BlockingSocket] = []
             for (offset, node) in nodes.enumerated() {
                 let yaml = try node.readYAML().replacingOccurrences(of: "node_id: 1", with: "node_id: \(offset + 1)")
                     .replacingOccurrences(of: "cluster_name: \(node.clusterName)", with: "cluster_name: \(nodes[0].clusterName)")
@@ -434,8 +434,8 @@ extension EndToEnd {
                 listeners.append(listener)
                 try node.start()
                 #expect(node.waitAllRunning(timeout: 60), "\(node.supervisorOutput)")
-                let hub = try #require(LoopbackConnection.accept(on: listener), "the transport never connected to consensus.sock")
-                #expect(hub.readFrame()?.type == HubFrameType.transportHello)
+                let hub = try #require(BlockingSocket.accept(on: listener, timeoutSeconds: 10), "the transport never connected to consensus.sock")
+                #expect((try? hub.receiveFrame())?.type == HubFrameType.transportHello)
                 hubs.append(hub)
             }
             // Each side hears that the other is connected.

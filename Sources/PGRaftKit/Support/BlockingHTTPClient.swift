@@ -1,13 +1,12 @@
 import Foundation
-import PGRaftKit
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif
 
-/// A small blocking HTTP/1.1 client for `pgraftctl`: one request per connection (`Connection: close`),
-/// over a plain socket, for talking to the node's own API; `open()` gives a keep-alive connection
-/// for load generators (`pgraft-bench kv`).
+/// The one blocking HTTP/1.1 client of pgraft (`pgraftctl`, the benchmarks, the tests): one request
+/// per connection (`Connection: close`) for talking to a node's API; `open()` gives a keep-alive
+/// connection for load generators (`pgraft-bench kv`).
 public struct BlockingHTTPClient: Sendable {
     /// The host to connect to (a name or an IP literal, no brackets).
     public let host: String
@@ -50,22 +49,16 @@ public struct BlockingHTTPClient: Sendable {
 
     /// Sends `method target` with `body` and reads the whole response.
     public func request(_ method: String, _ target: String, body: [UInt8] = [], contentType: String? = nil) throws(Failure) -> Response {
-        let fd = try connect()
-        defer { close(fd) }
+        let socket = try connect()
         var head = "\(method) \(target) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
         if let contentType { head += "Content-Type: \(contentType)\r\n" }
         head += "\r\n"
-        try Self.sendAll(fd, Array(head.utf8) + body)
+        try Self.send(Array(head.utf8) + body, on: socket)
         var received: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n == 0 { break }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .broken("reading the answer failed: \(String(cString: strerror(errno)))")
-            }
-            received += chunk[0..<n]
+            let bytes = try Self.receive(from: socket)
+            if bytes.isEmpty { break }
+            received += bytes
         }
         return try Self.parse(received)
     }
@@ -100,39 +93,27 @@ public struct BlockingHTTPClient: Sendable {
         return (status, headers)
     }
 
-    private func connect() throws(Failure) -> Int32 {
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var list: UnsafeMutablePointer<addrinfo>?
-        let rc = getaddrinfo(host, String(port), &hints, &list)
-        guard rc == 0, let first = list else {
-            throw .unreachable("cannot resolve \(host): \(String(cString: gai_strerror(rc)))")
+    private func connect() throws(Failure) -> BlockingSocket {
+        do {
+            return try BlockingSocket.connect(host: host, port: port, timeoutSeconds: timeoutSeconds)
+        } catch {
+            throw .unreachable(error.reason)
         }
-        defer { freeaddrinfo(list) }
-        var lastError = ECONNREFUSED
-        var entry: UnsafeMutablePointer<addrinfo>? = first
-        while let info = entry {
-            entry = info.pointee.ai_next
-            let fd = socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else {
-                lastError = errno
-                continue
-            }
-            var limit = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-            _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-            _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-            var one: Int32 = 1
-            _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            if Glibc.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 { return fd }
-            lastError = errno
-            close(fd)
-        }
-        throw .unreachable(String(cString: strerror(lastError)))
     }
 
-    static func sendAll(_ fd: Int32, _ bytes: [UInt8]) throws(Failure) {
-        guard UnixSocket.sendAll(fd, bytes) else {
-            throw .broken("sending the request failed: \(String(cString: strerror(errno)))")
+    static func send(_ bytes: [UInt8], on socket: BlockingSocket) throws(Failure) {
+        do {
+            try socket.send(bytes)
+        } catch {
+            throw .broken("sending the request failed: \(error)")
+        }
+    }
+
+    static func receive(from socket: BlockingSocket) throws(Failure) -> ArraySlice<UInt8> {
+        do {
+            return try socket.receive()
+        } catch {
+            throw .broken("reading the answer failed: \(error)")
         }
     }
 }
@@ -140,24 +121,22 @@ public struct BlockingHTTPClient: Sendable {
 extension BlockingHTTPClient {
     /// Opens a keep-alive connection to the client's server.
     public func open() throws(Failure) -> Connection {
-        Connection(fd: try connect())
+        Connection(socket: try connect())
     }
 
     /// A keep-alive connection: requests one after another on one socket, each response read by its
     /// `Content-Length` or its chunked encoding, so the connection stays usable for the next.
     public final class Connection {
-        private let fd: Int32
+        private let socket: BlockingSocket
         private var buffer: [UInt8] = []
 
-        init(fd: Int32) {
-            self.fd = fd
+        init(socket: BlockingSocket) {
+            self.socket = socket
         }
-
-        deinit { close(fd) }
 
         /// Sends `request` (a whole HTTP/1.1 request, without `Connection: close`) and reads its response.
         public func roundTrip(_ request: [UInt8]) throws(Failure) -> Response {
-            try BlockingHTTPClient.sendAll(fd, request)
+            try BlockingHTTPClient.send(request, on: socket)
             let headEnd = try readUntil(BlockingHTTPClient.headEnd)
             let (status, headers) = try BlockingHTTPClient.parseHead(buffer[..<headEnd])
             buffer.removeFirst(headEnd + 4)
@@ -196,13 +175,9 @@ extension BlockingHTTPClient {
         }
 
         private func readMore() throws(Failure) {
-            var chunk = [UInt8](repeating: 0, count: 65_536)
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 && errno == EINTR { return }
-            guard n > 0 else {
-                throw .broken(n == 0 ? "the server closed the connection" : "reading the answer failed: \(String(cString: strerror(errno)))")
-            }
-            buffer += chunk[..<n]
+            let bytes = try BlockingHTTPClient.receive(from: socket)
+            guard !bytes.isEmpty else { throw .broken("the server closed the connection") }
+            buffer += bytes
         }
     }
 }
