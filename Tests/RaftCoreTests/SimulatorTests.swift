@@ -25,21 +25,18 @@ struct SimulatorTests {
         #expect(summary.violations == 0 && summary.livenessFailures == 0)
     }
 
-    @Test(
-        "every injected defect is caught within 500 seeds",
-        arguments: InjectedDefects.named.map(\.name))
-    func defectsAreCaught(name: String) async {
-        let defect = InjectedDefects.named.first { $0.name == name }!.defect
-        let found = await Self.firstViolation(SimOptions(seed: 0, defects: defect), within: 500)
-        #expect(found != nil, "\(name) was not caught within 500 seeds")
-    }
+    /// Every defect `pgraft-sim --bug NAME` takes: the core's and the node driver's, each as the
+    /// options that inject it.
+    static let everyDefect: [(name: String, options: SimOptions)] =
+        InjectedDefects.named.map { ($0.name, SimOptions(seed: 0, defects: $0.defect)) }
+        + DriverDefects.named.map { ($0.name, SimOptions(seed: 0, driverDefects: $0.defect)) }
 
     @Test(
-        "every injected driver defect is caught within 500 seeds",
-        arguments: DriverDefects.named.map(\.name))
-    func driverDefectsAreCaught(name: String) async {
-        let defect = DriverDefects.named.first { $0.name == name }!.defect
-        let found = await Self.firstViolation(SimOptions(seed: 0, driverDefects: defect), within: 500)
+        "every injected defect, of the core or of the node driver, is caught within 500 seeds",
+        arguments: everyDefect.map(\.name))
+    func defectsAreCaught(name: String) async {
+        let options = Self.everyDefect.first { $0.name == name }!.options
+        let found = await Self.firstViolation(options, within: 500)
         #expect(found != nil, "\(name) was not caught within 500 seeds")
     }
 
