@@ -38,6 +38,9 @@ let package = Package(
         // Deterministic cluster simulator over NodeMachine: virtual clock, simulated network and storage, safety checkers.
         .target(name: "RaftSim", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftNode"]),
         .executableTarget(name: "pgraft-sim", dependencies: ["RaftSim", "RaftCore", "PGRaftNode"]),
+        // Golden scenario scripts for the test targets that walk testdata/*.txt: the format, its
+        // refresh (RAFT_REWRITE=1) and the printed form of a Raft message.
+        .target(name: "GoldenScripts", dependencies: ["RaftCore"]),
         // Small C helpers Swift cannot express directly (variadic prctl, robust mutexes, atomics in shared memory).
         .target(name: "CShims"),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
@@ -147,7 +150,7 @@ let package = Package(
         // What pgraftctl's cluster, kv and log commands need that is worth testing: argument checks,
         // the blocking HTTP client, the command-queue wait, output formatting.
         .target(name: "PGRaftCLI", dependencies: ["PGRaftKit", "PGRaftNode", "PGRaftAPI", "CShims"]),
-        .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "RaftSim", "PGRaftNode"], exclude: ["testdata"]),
+        .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "RaftSim", "PGRaftNode", "GoldenScripts"], exclude: ["testdata"]),
         .testTarget(name: "StateMachineTests", dependencies: ["RaftCore", "PGRaftStateMachine"]),
         .testTarget(name: "NodeMachineTests", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftNode"]),
         .testTarget(name: "PGRaftKitTests", dependencies: ["PGRaftKit", "PGRaftNode", "CShims", "PGRaftTestSupport"]),

@@ -1,13 +1,10 @@
-import Foundation
+import GoldenScripts
 import Testing
 
 @Suite("Scenario scripts (testdata/*.txt, golden output; RAFT_REWRITE=1 refreshes)")
 struct ScenarioTests {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("testdata").path
-
-    static var scripts: [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".txt") }.sorted()
-    }
+    static let directory = GoldenScript.testdata(besides: #filePath)
+    static let scripts = GoldenScript.scripts(in: directory)
 
     @Test("golden scenario", arguments: scripts)
     func scenario(_ name: String) throws {
