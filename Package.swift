@@ -152,7 +152,8 @@ let package = Package(
         .target(name: "PGRaftCLI", dependencies: ["PGRaftKit", "PGRaftNode", "PGRaftAPI", "CShims"]),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "RaftSim", "PGRaftNode", "GoldenScripts"], exclude: ["testdata"]),
         .testTarget(name: "StateMachineTests", dependencies: ["RaftCore", "PGRaftStateMachine"]),
-        .testTarget(name: "NodeMachineTests", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftNode"]),
+        .testTarget(
+            name: "NodeMachineTests", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftNode", "GoldenScripts"], exclude: ["testdata"]),
         .testTarget(name: "PGRaftKitTests", dependencies: ["PGRaftKit", "PGRaftNode", "CShims", "PGRaftTestSupport"]),
         .testTarget(
             name: "StorageTests",
