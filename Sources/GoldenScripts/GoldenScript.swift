@@ -13,14 +13,31 @@ public enum GoldenScript {
     /// The environment variable that, set to `1`, rewrites every script with its actual output.
     public static let rewriteVariable = "RAFT_REWRITE"
 
-    /// The `.txt` scripts in `directory`, sorted by name.
-    public static func scripts(in directory: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".txt") }.sorted()
+    /// The scripts of one `testdata` folder.
+    public struct Testdata: Sendable {
+        /// The folder.
+        public let directory: String
+        /// Its `.txt` scripts, sorted by name.
+        public let scripts: [String]
+
+        /// The `testdata` folder next to the source file `filePath` (pass `#filePath`).
+        public init(besides filePath: String) {
+            directory = URL(fileURLWithPath: filePath).deletingLastPathComponent().appendingPathComponent("testdata").path
+            scripts = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".txt") }.sorted()
+        }
+
+        /// The path of `script`, one of ``scripts``.
+        public func path(_ script: String) -> String { directory + "/" + script }
     }
 
-    /// The `testdata` folder next to the source file `filePath` (pass `#filePath`).
-    public static func testdata(besides filePath: String) -> String {
-        URL(fileURLWithPath: filePath).deletingLastPathComponent().appendingPathComponent("testdata").path
+    /// Why a script's actual output differs from the golden one: the first line that differs,
+    /// and how to refresh; nil when they are equal.
+    public static func difference(_ name: String, expected: String, actual: String) -> String? {
+        guard expected != actual else { return nil }
+        let (e, a) = (expected.split(separator: "\n", omittingEmptySubsequences: false), actual.split(separator: "\n", omittingEmptySubsequences: false))
+        let line = (0..<min(e.count, a.count)).first { e[$0] != a[$0] } ?? min(e.count, a.count)
+        let show = { (lines: [Substring]) in line < lines.count ? "\"\(lines[line])\"" : "the end" }
+        return "\(name):\(line + 1): expected \(show(e)), got \(show(a)); if the change is meant, rerun with \(rewriteVariable)=1 and review the diff"
     }
 
     /// Replays the script at `file`, each command through `run` (which returns its output

@@ -8,17 +8,16 @@ import Testing
 /// committing it: the diff is the change of behaviour.
 @Suite("NodeMachine scenario scripts (testdata/*.txt, golden output; RAFT_REWRITE=1 refreshes)")
 struct NodeScenarioTests {
-    static let directory = GoldenScript.testdata(besides: #filePath)
-    static let scripts = GoldenScript.scripts(in: directory)
+    static let testdata = GoldenScript.Testdata(besides: #filePath)
 
-    @Test("golden scenario", arguments: scripts)
+    @Test("golden scenario", arguments: testdata.scripts)
     func scenario(_ name: String) throws {
-        let (expected, actual) = try NodeScript.check(file: Self.directory + "/" + name)
-        #expect(expected == actual, "\(name) differs; rerun with RAFT_REWRITE=1 and review the diff")
+        let (expected, actual) = try NodeScript.check(file: Self.testdata.path(name))
+        #expect(expected == actual, "\(GoldenScript.difference(name, expected: expected, actual: actual) ?? "")")
     }
 
     @Test("there are scripts to run")
     func scriptsExist() {
-        #expect(Self.scripts.count >= 5)
+        #expect(Self.testdata.scripts.count >= 5)
     }
 }
