@@ -41,6 +41,9 @@ let package = Package(
         // Deterministic cluster simulator over NodeMachine: virtual clock, simulated network and storage, safety checkers.
         .target(name: "RaftSim", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftNode"]),
         .executableTarget(name: "pgraft-sim", dependencies: ["RaftSim", "RaftCore", "PGRaftNode"]),
+        // Golden scenario scripts for the test targets that walk testdata/*.txt: the format, its
+        // refresh (RAFT_REWRITE=1) and the printed form of a Raft message.
+        .target(name: "GoldenScripts", dependencies: ["RaftCore"]),
         // Small C helpers Swift cannot express directly (variadic prctl, robust mutexes, atomics in shared memory).
         .target(name: "CShims"),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
@@ -153,9 +156,10 @@ let package = Package(
         // What pgraftctl's cluster, kv and log commands need that is worth testing: argument checks,
         // the command-queue wait, output formatting.
         .target(name: "PGRaftCLI", dependencies: ["PGRaftKit", "PGRaftNode", "PGRaftAPI", "CShims"]),
-        .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "RaftSim", "PGRaftNode"], exclude: ["testdata"]),
+        .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "RaftSim", "PGRaftNode", "GoldenScripts"], exclude: ["testdata"]),
         .testTarget(name: "StateMachineTests", dependencies: ["RaftCore", "PGRaftStateMachine"]),
-        .testTarget(name: "NodeMachineTests", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftNode"]),
+        .testTarget(
+            name: "NodeMachineTests", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftNode", "GoldenScripts"], exclude: ["testdata"]),
         .testTarget(name: "PGRaftKitTests", dependencies: ["PGRaftKit", "PGRaftBytes", "PGRaftNode", "CShims", "PGRaftTestSupport"]),
         .testTarget(
             name: "StorageTests",

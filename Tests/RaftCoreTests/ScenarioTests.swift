@@ -1,17 +1,13 @@
-import Foundation
+import GoldenScripts
 import Testing
 
 @Suite("Scenario scripts (testdata/*.txt, golden output; RAFT_REWRITE=1 refreshes)")
 struct ScenarioTests {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("testdata").path
+    static let testdata = GoldenScript.Testdata(besides: #filePath)
 
-    static var scripts: [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".txt") }.sorted()
-    }
-
-    @Test("golden scenario", arguments: scripts)
+    @Test("golden scenario", arguments: testdata.scripts)
     func scenario(_ name: String) throws {
-        let (expected, actual) = try ScriptRunner.check(file: Self.directory + "/" + name)
-        #expect(expected == actual, "\(name) differs; rerun with RAFT_REWRITE=1 and review the diff")
+        let (expected, actual) = try ScriptRunner.check(file: Self.testdata.path(name))
+        #expect(expected == actual, "\(GoldenScript.difference(name, expected: expected, actual: actual) ?? "")")
     }
 }

@@ -1,11 +1,11 @@
-import Foundation
+import GoldenScripts
 import RaftCore
 
 /// Runs commented scenario scripts against a ``TestCluster`` and prints stable text, so that
 /// a scenario's whole message flow is reviewed as a diff of its golden file.
 ///
 /// A script is a sequence of blocks separated by blank lines: a command, a `----` line, and
-/// the expected output. `RAFT_REWRITE=1 swift test` rewrites the outputs.
+/// the expected output (the format of ``GoldenScript``). `RAFT_REWRITE=1 swift test` rewrites the outputs.
 ///
 /// Commands: `bootstrap <ids…> [prevote=false] [checkquorum=false]`, `campaign <id>`,
 /// `propose <id> <text>`, `tick <id> [n]`, `tick-all [n]`, `process-ready`, `deliver`,
@@ -17,36 +17,13 @@ struct ScriptRunner {
     var cluster: TestCluster?
     var isolated: Set<NodeID> = []
 
-    static func describe(_ m: Message) -> String {
-        var s = "\(m.from)->\(m.to) \(m.kind) term=\(m.term)"
-        switch m.kind {
-        case .append:
-            s += " prev=\(m.index)/\(m.logTerm) commit=\(m.commit) entries=[\(m.entries.map { "\($0.index)/\($0.term)" }.joined(separator: " "))]"
-        case .appendResponse:
-            s += m.reject ? " reject index=\(m.index) hint=\(m.rejectHint)/\(m.logTerm)" : " index=\(m.index)"
-        case .vote, .preVote:
-            s += " last=\(m.index)/\(m.logTerm)"
-        case .voteResponse, .preVoteResponse:
-            s += m.reject ? " rejected" : " granted"
-        case .heartbeat:
-            s += " commit=\(m.commit)"
-        case .snapshot:
-            s += " snapshot=\(m.snapshot?.metadata.index ?? 0)/\(m.snapshot?.metadata.term ?? 0)"
-        case .readIndexResponse:
-            s += " index=\(m.index)"
-        default:
-            break
-        }
-        return s
-    }
-
     mutating func deliverRound(_ c: inout TestCluster, _ out: inout [String]) {
         c.processAllReady()
         let batch = c.queue
         c.queue = []
         for m in batch {
             let dropped = c.down.contains(m.to) || isolated.contains(m.to) || isolated.contains(m.from)
-            out.append((dropped ? "  dropped " : "  ") + Self.describe(m))
+            out.append((dropped ? "  dropped " : "  ") + GoldenScript.describe(m))
             if !dropped { c.nodes[m.to]?.step(m) }
         }
     }
@@ -130,24 +107,7 @@ struct ScriptRunner {
 
     /// Runs a script file; returns (expected, actual) texts.
     static func check(file: String) throws -> (expected: String, actual: String) {
-        let text = try String(contentsOfFile: file, encoding: .utf8)
         var runner = ScriptRunner()
-        var actual = ""
-        for block in text.components(separatedBy: "\n\n") where !block.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            let lines = block.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            var header: [String] = []
-            for l in lines {
-                if l == "----" { break }
-                header.append(l)
-            }
-            let commands = header.filter { !$0.hasPrefix("#") && !$0.isEmpty }
-            var output: [String] = []
-            for cmd in commands { output += runner.run(cmd) }
-            actual += header.joined(separator: "\n") + "\n----\n" + output.joined(separator: "\n") + "\n\n"
-        }
-        if ProcessInfo.processInfo.environment["RAFT_REWRITE"] == "1" {
-            try actual.write(toFile: file, atomically: true, encoding: .utf8)
-        }
-        return (text, actual)
+        return try GoldenScript.check(file: file) { runner.run($0) }
     }
 }
