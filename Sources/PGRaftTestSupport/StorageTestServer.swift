@@ -186,6 +186,9 @@ public final class StorageTicket: @unchecked Sendable {
 /// keeps it while requests are outstanding: with many writers, they only sleep until it completes
 /// their tickets. `isComplete`, `isOpen` and a send that finds the socket full read what is already
 /// there when nobody holds the role, so that replies never pile up unread.
+///
+/// It keeps its own descriptor rather than a ``BlockingSocket``: many threads send and wait on it
+/// at once, non-blocking, which the one-caller-at-a-time blocking socket is not made for.
 public final class StorageClient: @unchecked Sendable {
     private let fd: Int32
     /// Guards the three fields below it; taken before `state` when both are needed, never after.
