@@ -1,5 +1,3 @@
-import Yams
-
 extension ConfigReader {
     /// All components: the five built-ins in start order (with their entries' overrides), then the
     /// operator's components in file order.
@@ -68,8 +66,8 @@ extension ConfigReader {
     private mutating func readArgs(_ map: ConfigMapping) -> [String]? {
         guard let node = map.value("args") else { return [] }
         if ConfigValueKind(node) == .null { return [] }
-        guard case .sequence(let sequence) = node else {
-            error(ConfigPosition(node), "\(map.label("args")): expected a list of strings, got \(ConfigValueKind(node).description)")
+        guard case .sequence(let sequence) = node.content else {
+            error(node.position, "\(map.label("args")): expected a list of strings, got \(ConfigValueKind(node).description)")
             return nil
         }
         var args: [String] = []

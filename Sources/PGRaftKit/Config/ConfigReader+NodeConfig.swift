@@ -1,13 +1,12 @@
 import Foundation
-import Yams
 
 extension ConfigReader {
     /// Reads the whole configuration from the document's root node; nil when anything is wrong
     /// (every problem is then in `errors`).
-    mutating func readNodeConfig(_ root: Yams.Node, sourcePath: String) -> NodeConfig? {
+    mutating func readNodeConfig(_ root: YAMLNode, sourcePath: String) -> NodeConfig? {
         let top = ConfigPosition(line: 1, column: 1)
-        if case .mapping = root {} else {
-            error(ConfigPosition(root), "the top level must be a mapping of settings (key: value), got \(ConfigValueKind(root).description)")
+        if case .mapping = root.content {} else {
+            error(root.position, "the top level must be a mapping of settings (key: value), got \(ConfigValueKind(root).description)")
             return nil
         }
         guard let map = ConfigMapping(root, path: "", anchor: top, knownKeys: ConfigSchema.topLevelKeys, reader: &self)
