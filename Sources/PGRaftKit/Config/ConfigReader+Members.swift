@@ -1,3 +1,28 @@
+extension ConfigSetting {
+    /// `members`: the list of `{id, address}`; absent, this node alone at its listen address.
+    static let members = ConfigSetting(
+        key: "members", readers: .components(["consensus", "transport"]),
+        read: { reader, map, config in
+            let members = reader.readMembers(
+                map, nodeId: reader.isValid("node_id") ? config.nodeId : nil,
+                listenAddress: reader.isValid("listen_address") ? config.listenAddress : nil,
+                listenPort: reader.isValid("listen_port") ? config.listenPort : nil)
+            guard let members else { return false }
+            config.members = members
+            return true
+        },
+        write: { config, out in
+            out.section("members") { out in
+                for member in config.members {
+                    out.item { item in
+                        item.int("id", member.id)
+                        item.string("address", member.address)
+                    }
+                }
+            }
+        })
+}
+
 extension ConfigReader {
     /// The `members` list: unique ids, valid `host:port` addresses, and this node among them.
     /// Absent: this node alone, at its listen address.

@@ -7,6 +7,9 @@ struct ConfigReader {
     let baseDirectory: String
     /// The errors found so far, in the order found.
     private(set) var errors: [ConfigError] = []
+    /// The dotted keys of the settings that could not be read (wrong or missing), so that checks
+    /// between settings skip them.
+    var invalidSettings: Set<String> = []
 
     init(file: String, baseDirectory: String) {
         self.file = file
