@@ -18,22 +18,14 @@ struct ConfigSetting: Sendable {
         _ key: String, _ field: WritableKeyPath<NodeConfig, Int> & Sendable, default fallback: Int?,
         range: ClosedRange<Int>, readers: ConfigReaders
     ) -> ConfigSetting {
-        ConfigSetting(
-            key: key, readers: readers,
-            read: { reader, map, config in
-                store(reader.int(key, in: map, default: fallback, range: range), at: field, in: &config)
-            },
-            write: { config, out in out.int(key, config[keyPath: field]) })
+        value(key, field, readers: readers, read: { $0.int(key, in: $1, default: fallback, range: range) }, write: { $0.int(key, $1) })
     }
 
     /// `true` or `false`.
     static func bool(
         _ key: String, _ field: WritableKeyPath<NodeConfig, Bool> & Sendable, default fallback: Bool, readers: ConfigReaders
     ) -> ConfigSetting {
-        ConfigSetting(
-            key: key, readers: readers,
-            read: { reader, map, config in store(reader.bool(key, in: map, default: fallback), at: field, in: &config) },
-            write: { config, out in out.bool(key, config[keyPath: field]) })
+        value(key, field, readers: readers, read: { $0.bool(key, in: $1, default: fallback) }, write: { $0.bool(key, $1) })
     }
 
     /// A string that `validate` accepts (it returns what is wrong, or nil); `fallback` nil makes it required.
@@ -41,22 +33,16 @@ struct ConfigSetting: Sendable {
         _ key: String, _ field: WritableKeyPath<NodeConfig, String> & Sendable, default fallback: String?,
         validate: @escaping @Sendable (String) -> String? = { _ in nil }, readers: ConfigReaders
     ) -> ConfigSetting {
-        ConfigSetting(
-            key: key, readers: readers,
-            read: { reader, map, config in
-                store(reader.string(key, in: map, default: fallback, validate: validate), at: field, in: &config)
-            },
-            write: { config, out in out.string(key, config[keyPath: field]) })
+        value(
+            key, field, readers: readers, read: { $0.string(key, in: $1, default: fallback, validate: validate) },
+            write: { $0.string(key, $1) })
     }
 
     /// A required directory, made absolute against the file's directory.
     static func directory(
         _ key: String, _ field: WritableKeyPath<NodeConfig, String> & Sendable, readers: ConfigReaders
     ) -> ConfigSetting {
-        ConfigSetting(
-            key: key, readers: readers,
-            read: { reader, map, config in store(reader.path(key, in: map), at: field, in: &config) },
-            write: { config, out in out.string(key, config[keyPath: field]) })
+        value(key, field, readers: readers, read: { $0.path(key, in: $1) }, write: { $0.string(key, $1) })
     }
 
     /// One of an enumeration's raw values.
@@ -64,18 +50,24 @@ struct ConfigSetting: Sendable {
         _ key: String, _ field: WritableKeyPath<NodeConfig, Value> & Sendable, default fallback: Value,
         readers: ConfigReaders
     ) -> ConfigSetting where Value.RawValue == String {
-        ConfigSetting(
-            key: key, readers: readers,
-            read: { reader, map, config in store(reader.choice(key, in: map, default: fallback), at: field, in: &config) },
-            write: { config, out in out.string(key, config[keyPath: field].rawValue) })
+        value(key, field, readers: readers, read: { $0.choice(key, in: $1, default: fallback) }, write: { $0.string(key, $1.rawValue) })
     }
 
-    private static func store<Value>(
-        _ value: Value?, at field: WritableKeyPath<NodeConfig, Value>, in config: inout NodeConfig
-    ) -> Bool {
-        guard let value else { return false }
-        config[keyPath: field] = value
-        return true
+    /// A setting kept in `field`: `read` returns its value from the mapping (nil after recording an
+    /// error), `write` writes `key: value`.
+    private static func value<Value>(
+        _ key: String, _ field: WritableKeyPath<NodeConfig, Value> & Sendable, readers: ConfigReaders,
+        read: @escaping @Sendable (inout ConfigReader, ConfigMapping) -> Value?,
+        write: @escaping @Sendable (inout ConfigYAMLWriter, Value) -> Void
+    ) -> ConfigSetting {
+        ConfigSetting(
+            key: key, readers: readers,
+            read: { reader, map, config in
+                guard let value = read(&reader, map) else { return false }
+                config[keyPath: field] = value
+                return true
+            },
+            write: { config, out in write(&out, config[keyPath: field]) })
     }
 }
 
