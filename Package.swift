@@ -22,7 +22,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         // Counts malloc calls for `pgraft-bench raft` (loaded with LD_PRELOAD).
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
     ],
@@ -47,11 +46,12 @@ let package = Package(
         // Small C helpers Swift cannot express directly (variadic prctl, robust mutexes, atomics in shared memory).
         .target(name: "CShims"),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // libyaml's parser, which the configuration reader composes its node tree from.
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .target(
             name: "PGRaftKit",
             dependencies: [
-                "CShims", "PGRaftNode", "PGRaftBytes",
-                .product(name: "Yams", package: "Yams"),
+                "CShims", "CYAML", "PGRaftNode", "PGRaftBytes",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

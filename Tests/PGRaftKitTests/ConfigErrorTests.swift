@@ -24,7 +24,7 @@ struct ConfigErrorTests {
         #expect(load.description == "f: d\nf:2:9: a\nf:5:0: c\nf:5:1: b")
     }
 
-    @Test func syntaxErrorsCarryYamsPosition() {
+    @Test func syntaxErrorsCarryLibyamlsPosition() {
         #expect(errors("cluster_name: demo\n  node_id: 1\n") == [
             "t.yaml:2:10: invalid YAML: mapping values are not allowed in this context"
         ])
@@ -90,7 +90,15 @@ struct ConfigErrorTests {
             "t.yaml:7:1: duplicate key 'node_id' (first defined at line 2)",
             "t.yaml:8:1: duplicate key 'listen_port' (first defined at line 3)",
         ])
-        #expect(errors("{cluster_name: a, cluster_name: b}\n") == ["t.yaml:1:2: duplicate key 'cluster_name' in a mapping"])
+        // In a flow mapping too the repeat is named at its own position, and the rest is still checked.
+        #expect(errors("{cluster_name: a, cluster_name: b}\n") == [
+            "t.yaml:1:1: missing required key 'node_id'",
+            "t.yaml:1:1: missing required key 'listen_port'",
+            "t.yaml:1:1: missing required key 'data_dir'",
+            "t.yaml:1:1: missing required key 'run_dir'",
+            "t.yaml:1:1: missing required key 'log_dir'",
+            "t.yaml:1:19: duplicate key 'cluster_name' (first defined at line 1)",
+        ])
     }
 
     @Test func duplicateKeysInNestedBlocksCRLFAndBlockScalars() {
@@ -110,6 +118,88 @@ struct ConfigErrorTests {
         #expect(minimalPlus(nested) == ["t.yaml:12:5: duplicate key 'command' (first defined at line 9)"])
         let crlf = ConfigFixture.minimal.replacingOccurrences(of: "\n", with: "\r\n") + "node_id: 1\r\n"
         #expect(errors(crlf) == ["t.yaml:7:1: duplicate key 'node_id' (first defined at line 2)"])
+    }
+
+    @Test func duplicateKeysInSequencesOfMappingsAndFlowMappingsAtTheirOwnPosition() {
+        #expect(minimalPlus("members:\n  - id: 1\n    address: a:1\n  - id: 2\n    address: b:1\n    address: c:1\n") == [
+            "t.yaml:12:5: duplicate key 'address' (first defined at line 11)"
+        ])
+        #expect(minimalPlus("members: [{id: 1, address: \"a:1\", id: 1}]\n") == [
+            "t.yaml:7:35: duplicate key 'id' (first defined at line 7)"
+        ])
+        let nested = """
+            components:
+              x:
+                command: a
+                env: {A: "1", B: "2", A: "3"}
+                env:
+                  C: "4"
+
+            """
+        #expect(minimalPlus(nested) == [
+            "t.yaml:10:27: duplicate key 'A' (first defined at line 10)",
+            "t.yaml:11:5: duplicate key 'env' (first defined at line 10)",
+        ])
+    }
+
+    @Test func aliasesStandForTheirAnchorsNodeAtTheAliasPosition() throws {
+        let shared = """
+            components:
+              a:
+                command: a
+                env: &common {LEVEL: "3"}
+              b:
+                command: b
+                env: *common
+
+            """
+        let config = try ConfigFixture.parse(ConfigFixture.minimal + shared)
+        #expect(config.component(named: "b")?.env == ["LEVEL": "3"])
+        // An error about the aliased value itself points at the alias; one inside it, at the anchored text.
+        #expect(minimalPlus("peer_timeout: &t 5\nheartbeat_interval: *t\nelection_timeout: *t\n") == [
+            "t.yaml:9:19: election_timeout: 5 must be at least 2 × heartbeat_interval (5) = 10"
+        ])
+        #expect(minimalPlus("log: &l {keep: 2}\napi: *l\n") == [
+            "t.yaml:7:10: api: unknown key 'keep'; expected one of: listen_address, listen_port, max_value_bytes"
+        ])
+        #expect(minimalPlus("peer_timeout: *nothing\n") == [
+            "t.yaml:7:15: invalid YAML: the alias '*nothing' has no anchor '&nothing' defined before it"
+        ])
+        // YAML 1.1 merge keys are not YAML 1.2: `<<` is an ordinary, unknown key.
+        #expect(minimalPlus("api: &a {listen_port: 9000}\nlog:\n  <<: *a\n") == [
+            "t.yaml:9:3: log: unknown key '<<'; expected one of: max_bytes, keep"
+        ])
+    }
+
+    @Test func emptyDocumentsAndDocumentsThatAreNotMappings() {
+        let empty = "t.yaml: the file is empty; expected a mapping of settings such as cluster_name, node_id, listen_port, data_dir, run_dir and log_dir"
+        for text in ["---\n", "--- ~\n", "---\n...\n", "null\n", "&anchor\n"] {
+            #expect(errors(text) == [empty], "\(text.debugDescription)")
+        }
+        #expect(errors("--- 5\n") == ["t.yaml:1:5: the top level must be a mapping of settings (key: value), got integer 5"])
+        #expect(errors("[cluster_name, node_id]\n") == [
+            "t.yaml:1:1: the top level must be a mapping of settings (key: value), got a list"
+        ])
+        #expect(errors("\"cluster_name: demo\"\n") == [
+            "t.yaml:1:1: the top level must be a mapping of settings (key: value), got string \"cluster_name: demo\""
+        ])
+    }
+
+    @Test func libyamlErrorsCarryTheirPosition() {
+        #expect(errors("cluster_name: \"demo\nnode_id: 1\n") == [
+            "t.yaml:3:1: invalid YAML: found unexpected end of stream (while scanning a quoted scalar at line 1, column 15)"
+        ])
+        #expect(errors("cluster_name: demo\nnode_id: @1\n") == [
+            "t.yaml:2:10: invalid YAML: found character that cannot start any token (while scanning for the next token at line 2, column 10)"
+        ])
+        // Columns count characters, not bytes, also for libyaml's reader errors (given as a byte offset).
+        #expect(errors("cluster_name: ééé: x\n") == ["t.yaml:1:18: invalid YAML: mapping values are not allowed in this context"])
+        #expect(errors("cluster_name: éé\u{01}\n") == ["t.yaml:1:17: invalid text: control characters are not allowed"])
+        // Repeated keys before a syntax error are reported with it.
+        #expect(errors("a: 1\na: 2\nb: [\n") == [
+            "t.yaml:2:1: duplicate key 'a' (first defined at line 1)",
+            "t.yaml:4:1: invalid YAML: did not find expected node content (while parsing a flow node at line 4, column 1)",
+        ])
     }
 
     @Test func tabsAndByteOrderMark() {

@@ -1,13 +1,12 @@
-import Yams
-
-/// One YAML mapping of the configuration, with its keys checked once: non-string keys,
-/// duplicates and unknown keys (with a "did you mean" suggestion) are reported when it is made.
+/// One YAML mapping of the configuration, with its keys checked once: non-string keys and unknown
+/// keys (with a "did you mean" suggestion) are reported when it is made. (Repeated keys never get
+/// here: the composer refuses them.)
 struct ConfigMapping {
     /// One `key: value` pair.
     struct Entry {
         let key: String
         let keyMark: ConfigPosition
-        let value: Yams.Node
+        let value: YAMLNode
     }
 
     /// The dotted path of the mapping (`""` for the top level, `api`, `members[0]`, …).
@@ -20,30 +19,24 @@ struct ConfigMapping {
     /// Reads `node` (a mapping, or null for an empty one). `knownKeys` nil accepts any key
     /// (for maps of names such as `components` and `env`). Returns nil after reporting a wrong type.
     init?(
-        _ node: Yams.Node?, path: String, anchor: ConfigPosition, knownKeys: [String]?,
+        _ node: YAMLNode?, path: String, anchor: ConfigPosition, knownKeys: [String]?,
         reader: inout ConfigReader
     ) {
         self.path = path
         self.anchor = anchor
         guard let node else { return }
-        guard case .mapping(let mapping) = node else {
+        guard case .mapping(let pairs) = node.content else {
             let kind = ConfigValueKind(node)
             if kind == .null { return }
-            reader.error(ConfigPosition(node), "\(path.isEmpty ? "the top level" : path): expected a mapping, got \(kind.description)")
+            reader.error(node.position, "\(path.isEmpty ? "the top level" : path): expected a mapping, got \(kind.description)")
             return nil
         }
-        var firstLine: [String: Int] = [:]
-        for (keyNode, value) in mapping {
-            let keyMark = ConfigPosition(keyNode) ?? anchor
+        for (keyNode, value) in pairs {
+            let keyMark = keyNode.position
             guard let key = ConfigValueKind(keyNode).scalarText else {
                 reader.error(keyMark, "\(prefix)expected a key name, got \(ConfigValueKind(keyNode).description)")
                 continue
             }
-            if let line = firstLine[key] {
-                reader.error(keyMark, "\(prefix)duplicate key '\(key)' (first defined at line \(line))")
-                continue
-            }
-            firstLine[key] = keyMark.line
             if let knownKeys, !knownKeys.contains(key) {
                 reader.error(keyMark, "\(prefix)" + ConfigKeySuggestion.unknownKeyMessage(key, known: knownKeys))
                 continue
@@ -68,13 +61,13 @@ struct ConfigMapping {
     }
 
     /// The value of `key`, if present.
-    func value(_ key: String) -> Yams.Node? {
+    func value(_ key: String) -> YAMLNode? {
         entry(key)?.value
     }
 
-    /// Where an error about `key`'s value belongs: the value if present, else the key, else the mapping's anchor.
+    /// Where an error about `key`'s value belongs: the value if present, else the mapping's anchor.
     func mark(_ key: String) -> ConfigPosition {
         guard let entry = entry(key) else { return anchor }
-        return ConfigPosition(entry.value) ?? entry.keyMark
+        return entry.value.position
     }
 }

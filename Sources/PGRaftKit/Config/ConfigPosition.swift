@@ -1,6 +1,4 @@
-import Yams
-
-/// A 1-based line and column in the configuration text (Yams' `Mark` cannot be made outside Yams).
+/// A 1-based line and column (in Unicode scalars) in the configuration text.
 struct ConfigPosition: Equatable {
     let line: Int
     let column: Int
@@ -8,15 +6,5 @@ struct ConfigPosition: Equatable {
     init(line: Int, column: Int) {
         self.line = line
         self.column = column
-    }
-
-    init(_ mark: Yams.Mark) {
-        self.init(line: mark.line, column: mark.column)
-    }
-
-    /// Where `node` starts, when Yams knows.
-    init?(_ node: Yams.Node?) {
-        guard let mark = node?.mark else { return nil }
-        self.init(mark)
     }
 }

@@ -1,4 +1,22 @@
-import Yams
+extension ConfigSetting {
+    /// `components`: the built-ins' overrides and the operator's components, each with its entry.
+    static let components = ConfigSetting(
+        key: "components", readers: .ownEntry,
+        read: { reader, map, config in
+            let stopTimeout = reader.isValid("supervisor.stop_timeout_ms")
+                ? config.supervisor.stopTimeoutMs : SupervisorSettings.defaults.stopTimeoutMs
+            guard let components = reader.readComponents(map, defaultStopTimeoutMs: stopTimeout) else { return false }
+            config.components = components
+            return true
+        },
+        write: { config, out in
+            out.section("components") { out in
+                for component in config.components {
+                    out.section(ConfigYAMLWriter.quoted(component.name)) { out in component.write(to: &out) }
+                }
+            }
+        })
+}
 
 extension ConfigReader {
     /// All components: the five built-ins in start order (with their entries' overrides), then the
@@ -68,8 +86,8 @@ extension ConfigReader {
     private mutating func readArgs(_ map: ConfigMapping) -> [String]? {
         guard let node = map.value("args") else { return [] }
         if ConfigValueKind(node) == .null { return [] }
-        guard case .sequence(let sequence) = node else {
-            error(ConfigPosition(node), "\(map.label("args")): expected a list of strings, got \(ConfigValueKind(node).description)")
+        guard case .sequence(let sequence) = node.content else {
+            error(node.position, "\(map.label("args")): expected a list of strings, got \(ConfigValueKind(node).description)")
             return nil
         }
         var args: [String] = []

@@ -1,4 +1,27 @@
-import Yams
+extension ConfigSetting {
+    /// `members`: the list of `{id, address}`; absent, this node alone at its listen address.
+    static let members = ConfigSetting(
+        key: "members", readers: .components(["consensus", "transport"]),
+        read: { reader, map, config in
+            let members = reader.readMembers(
+                map, nodeId: reader.isValid("node_id") ? config.nodeId : nil,
+                listenAddress: reader.isValid("listen_address") ? config.listenAddress : nil,
+                listenPort: reader.isValid("listen_port") ? config.listenPort : nil)
+            guard let members else { return false }
+            config.members = members
+            return true
+        },
+        write: { config, out in
+            out.section("members") { out in
+                for member in config.members {
+                    out.item { item in
+                        item.int("id", member.id)
+                        item.string("address", member.address)
+                    }
+                }
+            }
+        })
+}
 
 extension ConfigReader {
     /// The `members` list: unique ids, valid `host:port` addresses, and this node among them.
@@ -10,8 +33,8 @@ extension ConfigReader {
             guard let nodeId, let listenAddress, let listenPort else { return nil }
             return [Member(id: nodeId, host: listenAddress, port: listenPort)]
         }
-        guard case .sequence(let sequence) = entry.value else {
-            error(ConfigPosition(entry.value), "members: expected a list of {id, address} mappings, got \(ConfigValueKind(entry.value).description)")
+        guard case .sequence(let sequence) = entry.value.content else {
+            error(entry.value.position, "members: expected a list of {id, address} mappings, got \(ConfigValueKind(entry.value).description)")
             return nil
         }
         var members: [Member] = []
@@ -19,8 +42,8 @@ extension ConfigReader {
         var firstLine: [Int: Int] = [:]
         for (index, item) in sequence.enumerated() {
             let label = "members[\(index)]"
-            let itemMark = ConfigPosition(item) ?? entry.keyMark
-            guard case .mapping = item else {
+            let itemMark = item.position
+            guard case .mapping = item.content else {
                 error(itemMark, "\(label): expected a mapping {id: <node id>, address: \"host:port\"}, got \(ConfigValueKind(item).description)")
                 valid = false
                 continue
@@ -42,7 +65,7 @@ extension ConfigReader {
         }
         guard valid else { return nil }
         if members.isEmpty {
-            error(ConfigPosition(entry.value) ?? entry.keyMark, "members: the list is empty; it must contain at least this node\(nodeId.map { " (id \($0))" } ?? "")")
+            error(entry.value.position, "members: the list is empty; it must contain at least this node\(nodeId.map { " (id \($0))" } ?? "")")
             return nil
         }
         if let nodeId, !members.contains(where: { $0.id == nodeId }) {
@@ -60,16 +83,16 @@ extension ConfigReader {
         }
         let kind = ConfigValueKind(node)
         guard let text = kind.scalarText, case .string = kind else {
-            error(ConfigPosition(node), "\(label).address: expected a string \"host:port\", got \(kind.description)")
+            error(node.position, "\(label).address: expected a string \"host:port\", got \(kind.description)")
             return nil
         }
         switch ConfigSyntax.parseAddress(text) {
         case .success(let address):
             return address
         case .failure(.format):
-            error(ConfigPosition(node), "\(label).address: expected \"host:port\" (IPv6 as \"[::1]:7001\"), got \(ConfigYAMLWriter.quoted(text))")
+            error(node.position, "\(label).address: expected \"host:port\" (IPv6 as \"[::1]:7001\"), got \(ConfigYAMLWriter.quoted(text))")
         case .failure(.port(let port)):
-            error(ConfigPosition(node), "\(label).address: port \(port) is out of range 1–65535")
+            error(node.position, "\(label).address: port \(port) is out of range 1–65535")
         }
         return nil
     }

@@ -1,5 +1,3 @@
-import Yams
-
 /// Reads typed values out of composed YAML nodes and collects every error with its position,
 /// so one pass over a file reports all its problems.
 struct ConfigReader {
@@ -9,6 +7,9 @@ struct ConfigReader {
     let baseDirectory: String
     /// The errors found so far, in the order found.
     private(set) var errors: [ConfigError] = []
+    /// The dotted keys of the settings that could not be read (wrong or missing), so that checks
+    /// between settings skip them.
+    var invalidSettings: Set<String> = []
 
     init(file: String, baseDirectory: String) {
         self.file = file
@@ -43,14 +44,14 @@ struct ConfigReader {
     }
 
     /// The integer in `node` within `range`, reported under `label`.
-    mutating func int(_ node: Yams.Node, label: String, range: ClosedRange<Int>) -> Int? {
+    mutating func int(_ node: YAMLNode, label: String, range: ClosedRange<Int>) -> Int? {
         let kind = ConfigValueKind(node)
         guard case .int(let value, let text) = kind else {
-            error(ConfigPosition(node), "\(label): expected an integer, got \(kind.description)")
+            error(node.position, "\(label): expected an integer, got \(kind.description)")
             return nil
         }
         guard let value, range.contains(value) else {
-            error(ConfigPosition(node), "\(label): \(text) is out of range" + ConfigReader.rangeText(range))
+            error(node.position, "\(label): \(text) is out of range" + ConfigReader.rangeText(range))
             return nil
         }
         return value
@@ -67,7 +68,7 @@ struct ConfigReader {
         guard let node = mapping.value(key) else { return fallback }
         let kind = ConfigValueKind(node)
         guard case .bool(let value) = kind else {
-            error(ConfigPosition(node), "\(mapping.label(key)): expected true or false, got \(kind.description)")
+            error(node.position, "\(mapping.label(key)): expected true or false, got \(kind.description)")
             return nil
         }
         return value
@@ -88,15 +89,15 @@ struct ConfigReader {
 
     /// The string in `node`, reported under `label`.
     mutating func string(
-        _ node: Yams.Node, label: String, validate: (String) -> String? = { _ in nil }
+        _ node: YAMLNode, label: String, validate: (String) -> String? = { _ in nil }
     ) -> String? {
         let kind = ConfigValueKind(node)
         guard let text = kind.scalarText else {
-            error(ConfigPosition(node), "\(label): expected a string, got \(kind.description)")
+            error(node.position, "\(label): expected a string, got \(kind.description)")
             return nil
         }
         if let problem = validate(text) {
-            error(ConfigPosition(node), "\(label): \(problem)")
+            error(node.position, "\(label): \(problem)")
             return nil
         }
         return text
@@ -110,7 +111,7 @@ struct ConfigReader {
         let allowed = Value.allCases.map(\.rawValue)
         let kind = ConfigValueKind(node)
         guard let text = kind.scalarText, let value = Value(rawValue: text) else {
-            error(ConfigPosition(node), "\(mapping.label(key)): expected one of \(allowed.joined(separator: ", ")); got \(kind.description)")
+            error(node.position, "\(mapping.label(key)): expected one of \(allowed.joined(separator: ", ")); got \(kind.description)")
             return nil
         }
         return value

@@ -1,18 +1,72 @@
-/// The configuration's keys and limits in one place, in the order the effective YAML lists them.
+import Foundation
+
+/// The configuration's settings and limits in one place, in the order the effective YAML lists them.
+///
+/// A new setting is one row in `groups` (with its field in `NodeConfig` or a section's type): the
+/// reader, the unknown-key check and its suggestions, the effective YAML, the reload fingerprints
+/// and the identity check are derived from it. `readers` must say what actually reads the value:
+/// `ReloadPlanTests` checks each row against the plugins' sources.
 enum ConfigSchema {
-    static let topLevelKeys = [
-        "cluster_name", "node_id", "listen_address", "listen_port", "peer_timeout", "heartbeat_interval",
-        "election_timeout", "max_log_entries", "debug_enabled", "health_period_ms", "initial_cluster_state", "members", "data_dir",
-        "run_dir", "log_dir", "log", "api", "postgres", "supervisor", "components",
+    static let groups: [ConfigSettingGroup] = [
+        ConfigSettingGroup(section: nil, settings: [
+            .string("cluster_name", \.clusterName, default: nil, validate: ConfigSyntax.clusterNameProblem, readers: .identity),
+            .int("node_id", \.nodeId, default: nil, range: nodeIdRange, readers: .identity),
+            .string("listen_address", \.listenAddress, default: "127.0.0.1", validate: ConfigSyntax.hostProblem, readers: .components(["transport"])),
+            .int("listen_port", \.listenPort, default: nil, range: portRange, readers: .components(["transport"])),
+            .int("peer_timeout", \.peerTimeout, default: 2000, range: 1...600_000, readers: .components(["transport"])),
+            .int("heartbeat_interval", \.heartbeatInterval, default: 100, range: 1...60_000, readers: .components(["consensus"])),
+            .int("election_timeout", \.electionTimeout, default: 1000, range: 1...600_000, readers: .components(["consensus"])),
+            .int("max_log_entries", \.maxLogEntries, default: 1000, range: atLeastOne, readers: .components(["consensus"])),
+            .bool("debug_enabled", \.debugEnabled, default: false, readers: .everyComponent),
+            .int("health_period_ms", \.healthPeriodMs, default: 500, range: 10...60_000, readers: .everyComponent),
+            .choice("initial_cluster_state", \.initialClusterState, default: InitialClusterState.new, readers: .components(["consensus"])),
+            .members,
+            .directory("data_dir", \.dataDir, readers: .components(["storage"])),
+            .directory("run_dir", \.runDir, readers: .identity),
+            // pgraftd writes the log files; the api shows their paths (GET /v1/node).
+            .directory("log_dir", \.logDir, readers: .components(["api"])),
+        ]),
+        ConfigSettingGroup(section: "log", settings: [
+            .int("max_bytes", \.log.maxBytes, default: LogSettings.defaults.maxBytes, range: 4096...Int.max, readers: .supervisor),
+            .int("keep", \.log.keep, default: LogSettings.defaults.keep, range: 1...100, readers: .supervisor),
+        ]),
+        ConfigSettingGroup(section: "api", settings: [
+            .string("listen_address", \.api.listenAddress, default: APISettings.defaults.listenAddress, validate: ConfigSyntax.hostProblem, readers: .components(["api"])),
+            .int("listen_port", \.api.listenPort, default: APISettings.defaults.listenPort, range: portRange, readers: .components(["api"])),
+            .int("max_value_bytes", \.api.maxValueBytes, default: APISettings.defaults.maxValueBytes, range: 1...(8 << 20), readers: .components(["api"])),
+        ]),
+        ConfigSettingGroup(
+            section: "postgres",
+            settings: [
+                .string("conninfo", \.postgres!.conninfo, default: nil, validate: conninfoProblem, readers: .components(["bridge"])),
+                .int("reconnect_initial_ms", \.postgres!.reconnectInitialMs, default: postgresDefaults.reconnectInitialMs, range: longMsRange, readers: .components(["bridge"])),
+                .int("reconnect_max_ms", \.postgres!.reconnectMaxMs, default: postgresDefaults.reconnectMaxMs, range: longMsRange, readers: .components(["bridge"])),
+            ],
+            absence: ConfigSettingGroup.Absence(
+                isPresent: { $0.postgres != nil }, makePresent: { $0.postgres = postgresDefaults },
+                note: "postgres: absent, this node runs without PostgreSQL")),
+        ConfigSettingGroup(section: "supervisor", settings: [
+            .int("start_timeout_ms", \.supervisor.startTimeoutMs, default: SupervisorSettings.defaults.startTimeoutMs, range: longMsRange, readers: .supervisor),
+            .int("stop_timeout_ms", \.supervisor.stopTimeoutMs, default: SupervisorSettings.defaults.stopTimeoutMs, range: longMsRange, readers: .supervisor),
+            .int("heartbeat_misses", \.supervisor.heartbeatMisses, default: SupervisorSettings.defaults.heartbeatMisses, range: 1...1000, readers: .supervisor),
+            .int("restart_intensity", \.supervisor.restartIntensity, default: SupervisorSettings.defaults.restartIntensity, range: atLeastOne, readers: .supervisor),
+            .int("restart_period_s", \.supervisor.restartPeriodS, default: SupervisorSettings.defaults.restartPeriodS, range: 1...86_400, readers: .supervisor),
+            .int("backoff_initial_ms", \.supervisor.backoffInitialMs, default: SupervisorSettings.defaults.backoffInitialMs, range: longMsRange, readers: .supervisor),
+            .int("backoff_max_ms", \.supervisor.backoffMaxMs, default: SupervisorSettings.defaults.backoffMaxMs, range: longMsRange, readers: .supervisor),
+            .int("backoff_reset_ms", \.supervisor.backoffResetMs, default: SupervisorSettings.defaults.backoffResetMs, range: longMsRange, readers: .supervisor),
+        ]),
+        ConfigSettingGroup(section: nil, settings: [.components]),
     ]
+
+    /// Every setting with its dotted key (`api.listen_port`), in table order.
+    static let settings: [(key: String, setting: ConfigSetting)] = groups.flatMap { group in
+        Array(zip(group.keys, group.settings))
+    }
+
+    /// The keys of the top level: its settings and its sections, in table order.
+    static let topLevelKeys: [String] = groups.flatMap { group in group.section.map { [$0] } ?? group.settings.map(\.key) }
+
     static let memberKeys = ["id", "address"]
-    static let logKeys = ["max_bytes", "keep"]
-    static let apiKeys = ["listen_address", "listen_port", "max_value_bytes"]
-    static let postgresKeys = ["conninfo", "reconnect_initial_ms", "reconnect_max_ms"]
-    static let supervisorKeys = [
-        "start_timeout_ms", "stop_timeout_ms", "heartbeat_misses", "restart_intensity", "restart_period_s",
-        "backoff_initial_ms", "backoff_max_ms", "backoff_reset_ms",
-    ]
     static let componentKeys = [
         "enabled", "command", "args", "env", "restart", "readiness", "watchdog", "stop_timeout_ms",
     ]
@@ -24,4 +78,35 @@ enum ConfigSchema {
     /// Limit of the supervisor's and the bridge's millisecond settings: one hour.
     static let longMsRange = 1...3_600_000
     static let atLeastOne = 1...Int.max
+
+    /// The postgres section's defaults, as its initializer declares them.
+    private static let postgresDefaults = PostgresSettings(conninfo: "")
+
+    private static func conninfoProblem(_ text: String) -> String? {
+        text.trimmingCharacters(in: .whitespaces).isEmpty ? "expected a libpq connection string, got an empty string" : nil
+    }
+}
+
+/// Settings that the YAML writes together: the top-level ones between two sections, or one
+/// section's (`log:`, `api:`, …).
+struct ConfigSettingGroup: Sendable {
+    /// How an optional section (`postgres:`) is absent: a section without one means its defaults when absent.
+    struct Absence: Sendable {
+        /// Whether the configuration has the section.
+        let isPresent: @Sendable (NodeConfig) -> Bool
+        /// Gives the configuration the section, with its defaults, for the file's values to be read into.
+        let makePresent: @Sendable (inout NodeConfig) -> Void
+        /// The comment the effective YAML writes in the absent section's place.
+        let note: String
+    }
+
+    /// The section's key; nil for settings of the top level.
+    let section: String?
+    let settings: [ConfigSetting]
+    var absence: Absence? = nil
+
+    /// The settings' dotted keys (`api.listen_port`).
+    var keys: [String] {
+        settings.map { setting in section.map { $0 + "." + setting.key } ?? setting.key }
+    }
 }

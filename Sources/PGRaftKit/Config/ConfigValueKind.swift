@@ -1,5 +1,3 @@
-import Yams
-
 /// What a YAML node holds, classified by this project's strict rules rather than YAML 1.1's:
 /// only `true`/`false` are booleans, only plain decimal digits are integers, and a quoted
 /// scalar is always a string.
@@ -20,26 +18,19 @@ enum ConfigValueKind: Equatable {
     case sequence
 
     /// Classifies `node`.
-    init(_ node: Yams.Node) {
-        switch node {
+    init(_ node: YAMLNode) {
+        switch node.content {
         case .mapping:
             self = .mapping
         case .sequence:
             self = .sequence
-        case .alias:
-            self = .null
-        case .scalar(let scalar):
-            self = ConfigValueKind(scalar: scalar)
+        case .scalar(let text, let isPlain, let tag):
+            self = ConfigValueKind(scalar: text, isPlain: isPlain, tag: tag)
         }
     }
 
-    private init(scalar: Yams.Node.Scalar) {
-        let text = scalar.string
-        if scalar.style != .plain {
-            self = .string(text)
-            return
-        }
-        if scalar.tag.rawValue == Yams.Tag.Name.str.rawValue || scalar.tag.rawValue == "!!str" {
+    private init(scalar text: String, isPlain: Bool, tag: String?) {
+        if !isPlain || tag == "tag:yaml.org,2002:str" {
             self = .string(text)
             return
         }

@@ -8,64 +8,30 @@ extension NodeConfig {
         var out = ConfigYAMLWriter()
         out.comment("Effective pgraft configuration: every default filled in, every path absolute.")
         if !path.isEmpty { out.comment("Read from \(ConfigYAMLWriter.quoted(path))") }
-        out.string("cluster_name", clusterName)
-        out.int("node_id", nodeId)
-        out.string("listen_address", listenAddress)
-        out.int("listen_port", listenPort)
-        out.int("peer_timeout", peerTimeout)
-        out.int("heartbeat_interval", heartbeatInterval)
-        out.int("election_timeout", electionTimeout)
-        out.int("max_log_entries", maxLogEntries)
-        out.bool("debug_enabled", debugEnabled)
-        out.int("health_period_ms", healthPeriodMs)
-        out.string("initial_cluster_state", initialClusterState.rawValue)
-        out.section("members") { out in
-            for member in members {
-                out.item { item in
-                    item.int("id", member.id)
-                    item.string("address", member.address)
-                }
-            }
-        }
-        out.string("data_dir", dataDir)
-        out.string("run_dir", runDir)
-        out.string("log_dir", logDir)
-        out.section("log") { out in
-            out.int("max_bytes", log.maxBytes)
-            out.int("keep", log.keep)
-        }
-        out.section("api") { out in
-            out.string("listen_address", api.listenAddress)
-            out.int("listen_port", api.listenPort)
-            out.int("max_value_bytes", api.maxValueBytes)
-        }
-        if let postgres {
-            out.section("postgres") { out in
-                out.string("conninfo", postgres.conninfo)
-                out.int("reconnect_initial_ms", postgres.reconnectInitialMs)
-                out.int("reconnect_max_ms", postgres.reconnectMaxMs)
-            }
-        } else {
-            out.comment("postgres: absent, this node runs without PostgreSQL")
-        }
-        out.section("supervisor") { out in
-            out.int("start_timeout_ms", supervisor.startTimeoutMs)
-            out.int("stop_timeout_ms", supervisor.stopTimeoutMs)
-            out.int("heartbeat_misses", supervisor.heartbeatMisses)
-            out.int("restart_intensity", supervisor.restartIntensity)
-            out.int("restart_period_s", supervisor.restartPeriodS)
-            out.int("backoff_initial_ms", supervisor.backoffInitialMs)
-            out.int("backoff_max_ms", supervisor.backoffMaxMs)
-            out.int("backoff_reset_ms", supervisor.backoffResetMs)
-        }
-        out.section("components") { out in
-            for component in components {
-                out.section(ConfigYAMLWriter.quoted(component.name)) { out in
-                    component.write(to: &out)
-                }
-            }
-        }
+        writeSettings(to: &out) { _ in true }
         return out.text
+    }
+}
+
+extension NodeConfig {
+    /// Writes the settings that `include` accepts in `ConfigSchema`'s order, each section with those
+    /// of its settings (an absent optional section as a comment), a section without any left out.
+    func writeSettings(to out: inout ConfigYAMLWriter, where include: (ConfigSetting) -> Bool) {
+        for group in ConfigSchema.groups {
+            let settings = group.settings.filter(include)
+            guard let section = group.section else {
+                for setting in settings { setting.write(self, &out) }
+                continue
+            }
+            if settings.isEmpty { continue }
+            if let absence = group.absence, !absence.isPresent(self) {
+                out.comment(absence.note)
+                continue
+            }
+            out.section(section) { out in
+                for setting in settings { setting.write(self, &out) }
+            }
+        }
     }
 }
 

@@ -134,16 +134,4 @@ public struct NodeConfig: Sendable, Equatable {
     public func logFilePath(component: String) -> String {
         logDir + "/" + component + ".log"
     }
-
-    /// The settings among `cluster_name`, `node_id` and `run_dir` that differ from `old`'s, by YAML key.
-    ///
-    /// These name the node (segment, sockets, identity towards peers), so a reload cannot change them;
-    /// the supervisor refuses a reload for which this is not empty.
-    public func identityChanges(comparedTo old: NodeConfig) -> [String] {
-        var changes: [String] = []
-        if clusterName != old.clusterName { changes.append("cluster_name") }
-        if nodeId != old.nodeId { changes.append("node_id") }
-        if runDir != old.runDir { changes.append("run_dir") }
-        return changes
-    }
 }
