@@ -131,8 +131,18 @@ extension NodeMachine {
     }
 
     /// The batch `rd` is durable: release what waited for it and tell the core.
+    ///
+    /// A promise made in a term this node has since left is dropped, not sent: while it waited (for
+    /// this batch, or for the one before it, since one batch is at storage at a time) the node may
+    /// have taken a newer leader's snapshot, which replaces the log it vouched for, so the
+    /// acknowledgement would name entries the disk no longer holds. Dropping an acknowledgement or a
+    /// vote costs only a retry, and its recipient leads a term that is over.
     private mutating func finish(_ rd: Ready) {
-        if !settings.defects.contains(.ackBeforeFsync) { send(rd.messagesAfterPersist) }
+        if !settings.defects.contains(.ackBeforeFsync) {
+            let term = core!.term
+            let keepStale = settings.defects.contains(.sendStaleTermAcks)
+            send(rd.messagesAfterPersist.filter { keepStale || $0.term >= term })
+        }
         core!.advance(rd)
         if membershipPending {
             membershipPending = false

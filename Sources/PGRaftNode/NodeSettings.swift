@@ -87,6 +87,9 @@ public struct DriverDefects: OptionSet, Sendable, Hashable {
     public static let skipResendAfterStorageRestart = DriverDefects(rawValue: 1 << 2)
     /// Entries are applied to the state machine as soon as they are in the log, committed or not.
     public static let applyUncommitted = DriverDefects(rawValue: 1 << 3)
+    /// Acknowledgements and votes made in a term the node has since left still leave once their
+    /// batch is durable, although a newer leader's snapshot may have replaced the log they vouch for.
+    public static let sendStaleTermAcks = DriverDefects(rawValue: 1 << 4)
 
     /// Every defect with its command-line name (`pgraft-sim --bug NAME`).
     public static let named: [(name: String, defect: DriverDefects)] = [
@@ -94,5 +97,6 @@ public struct DriverDefects: OptionSet, Sendable, Hashable {
         ("reply-before-commit", .replyBeforeCommit),
         ("skip-resend-after-storage-restart", .skipResendAfterStorageRestart),
         ("apply-uncommitted", .applyUncommitted),
+        ("send-stale-term-acks", .sendStaleTermAcks),
     ]
 }
