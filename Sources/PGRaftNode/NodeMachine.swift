@@ -12,7 +12,9 @@ import RaftCore
 ///
 /// The ordering rules it keeps:
 /// - messages that promise nothing durable (a leader's appends, heartbeats, pre-votes) leave at
-///   once; votes and append acknowledgements leave only once their batch is persisted;
+///   once; votes and append acknowledgements leave only once their batch is persisted, and are
+///   dropped if the node has meanwhile moved to a later term (a newer leader's snapshot may have
+///   replaced the log they vouch for);
 /// - one batch is at storage at a time; a storage restart sends it again, identical (appends at
 ///   an existing index rewrite it, so this is idempotent);
 /// - committed entries are applied while their batch is written (they are durable on a quorum

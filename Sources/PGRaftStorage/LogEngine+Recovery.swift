@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-@preconcurrency import Glibc
 import RaftCore
 import PGRaftStorageProtocol
 import PGRaftBytes
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
 #endif
 
 extension LogEngine {

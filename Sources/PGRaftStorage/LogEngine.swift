@@ -1,9 +1,10 @@
 import Logging
 
-#if canImport(Glibc)
-@preconcurrency import Glibc
 import RaftCore
 import PGRaftStorageProtocol
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
 #endif
 
 /// The durable Raft log of one node: segment files of checksummed records, the hard state, the

@@ -4,7 +4,8 @@
 ///   1. send ``messages`` (they may leave at once, even before anything is written);
 ///   2. write ``snapshot``, ``entries`` (replacing any stored entries from the first one's
 ///      index on) and ``hardState`` to stable storage, fsync'd if ``mustSync``;
-///   3. only then send ``messagesAfterPersist`` (votes and append acknowledgements);
+///   3. only then send ``messagesAfterPersist`` (votes and append acknowledgements; a driver may
+///      drop those of a term the node has left since, which costs a retry at most);
 ///   4. install ``snapshot`` into the state machine, then apply ``committedEntries`` in order;
 ///   5. serve ``readStates`` once the state machine has applied their index;
 ///   6. call ``RawNode/advance(_:)`` with this value before asking for the next batch.

@@ -38,9 +38,13 @@ public struct ControlClient: Sendable {
             throw ControlClientError.unreachable(path: socketPath, reason: error.description)
         }
         let bytes = try ControlCodec.frame(request, type: ControlFrameType.request).encoded()
-        let frame: Frame
         do {
             try socket.send(bytes)
+        } catch {
+            throw ControlClientError.unreachable(path: socketPath, reason: error.description)
+        }
+        let frame: Frame
+        do {
             frame = try socket.receiveFrame()
         } catch {
             switch error.kind {

@@ -105,7 +105,7 @@ public struct BlockingHTTPClient: Sendable {
         do {
             try socket.send(bytes)
         } catch {
-            throw .broken("sending the request failed: \(error)")
+            throw .broken("sending the request failed: \(error.reason)")
         }
     }
 
@@ -113,7 +113,7 @@ public struct BlockingHTTPClient: Sendable {
         do {
             return try socket.receive()
         } catch {
-            throw .broken("reading the answer failed: \(error)")
+            throw .broken("reading the answer failed: \(error.reason)")
         }
     }
 }

@@ -12,7 +12,7 @@ public struct SocketError: Error, Equatable, CustomStringConvertible, Sendable {
         case timedOut
         /// The peer closed (or reset) the connection.
         case closed
-        /// Any other failed call (a reset, a refused write).
+        /// Any other failed call (a refused write, a read error other than a reset).
         case failed
     }
 
@@ -101,8 +101,7 @@ public final class BlockingSocket {
     /// Accepts one connection on the listening socket `listener` within `timeoutSeconds`; nil when
     /// none came.
     public static func accept(on listener: Int32, timeoutSeconds: Int) -> BlockingSocket? {
-        var descriptor = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
-        guard poll(&descriptor, 1, Int32(timeoutSeconds * 1000)) == 1 else { return nil }
+        guard waitReadable(listener, milliseconds: timeoutSeconds * 1000) else { return nil }
         let fd = Glibc.accept(listener, nil, nil)
         return fd >= 0 ? BlockingSocket(adopting: fd, peer: "accepted connection", timeoutSeconds: timeoutSeconds) : nil
     }
@@ -110,14 +109,26 @@ public final class BlockingSocket {
     /// Writes all of `bytes` (without raising SIGPIPE when the peer is gone).
     public func send(_ bytes: [UInt8]) throws(SocketError) {
         guard UnixSocket.sendAll(fd, bytes) else {
-            throw SocketError(.failed, "sending to \(peer) failed: \(String(cString: strerror(errno)))")
+            let reason = String(cString: strerror(errno))
+            throw SocketError(.failed, "sending to \(peer) failed: \(reason)", reason: reason)
         }
     }
 
     /// Whether bytes (or the end of the stream) arrive within `milliseconds`.
     public func waitReadable(milliseconds: Int) -> Bool {
-        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        return poll(&descriptor, 1, Int32(clamping: max(0, milliseconds))) > 0
+        Self.waitReadable(fd, milliseconds: milliseconds)
+    }
+
+    /// Polls `fd` for input for up to `milliseconds`, going on with the time left after a signal.
+    private static func waitReadable(_ fd: Int32, milliseconds: Int) -> Bool {
+        let deadline = monotonicMilliseconds() + Int64(max(0, milliseconds))
+        while true {
+            let left = deadline - monotonicMilliseconds()
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, Int32(clamping: max(0, left)))
+            if ready < 0 && errno == EINTR { continue }
+            return ready > 0
+        }
     }
 
     /// The next bytes that arrive; empty when the peer closed the connection.
@@ -129,7 +140,9 @@ public final class BlockingSocket {
             case EINTR: continue
             case EAGAIN, EWOULDBLOCK: throw SocketError(.timedOut, "no answer from \(peer) in time")
             case ECONNRESET: throw SocketError(.closed, "\(peer) reset the connection")
-            default: throw SocketError(.failed, "reading from \(peer) failed: \(String(cString: strerror(errno)))")
+            default:
+                let reason = String(cString: strerror(errno))
+                throw SocketError(.failed, "reading from \(peer) failed: \(reason)", reason: reason)
             }
         }
     }
@@ -152,7 +165,7 @@ public final class BlockingSocket {
     /// The next whole frame, waiting at most `milliseconds` for it (nil: the socket's own timeout);
     /// throws when the connection closes or times out first, or the bytes are not a frame.
     public func receiveFrame(within milliseconds: Int? = nil) throws(SocketError) -> Frame {
-        let deadline = milliseconds.map { monotonicMilliseconds() + Int64($0) }
+        let deadline = milliseconds.map { Self.monotonicMilliseconds() + Int64($0) }
         while true {
             do {
                 if let frame = try decoder.next() { return frame }
@@ -160,7 +173,7 @@ public final class BlockingSocket {
                 throw SocketError(.failed, "bad frame from \(peer): \(error)")
             }
             if let deadline {
-                guard waitReadable(milliseconds: Int(deadline - monotonicMilliseconds())) else {
+                guard waitReadable(milliseconds: Int(deadline - Self.monotonicMilliseconds())) else {
                     throw SocketError(.timedOut, "no answer from \(peer) within \(milliseconds!) ms")
                 }
             }
@@ -170,7 +183,7 @@ public final class BlockingSocket {
         }
     }
 
-    private func monotonicMilliseconds() -> Int64 {
+    private static func monotonicMilliseconds() -> Int64 {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         return Int64(now.tv_sec) * 1_000 + Int64(now.tv_nsec) / 1_000_000
