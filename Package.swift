@@ -34,11 +34,14 @@ let package = Package(
         // The replicated state machine the log drives: key-value store, command log, membership
         // addresses, the PostgreSQL topology.
         .target(name: "PGRaftStateMachine", dependencies: ["RaftCore", "PGRaftBytes"]),
-        // One node's logic with no I/O and no clock (NodeMachine), and the requests it serves:
+        // The requests consensus serves and their answers (operations, results, metrics): value types
+        // the api, pgraftctl and the client protocol share without linking the node's logic.
+        .target(name: "PGRaftClient"),
+        // One node's logic with no I/O and no clock (NodeMachine), serving PGRaftClient's requests:
         // what pgraft-consensus executes in production and pgraft-sim runs for every simulated node.
-        .target(name: "PGRaftNode", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftBytes"]),
+        .target(name: "PGRaftNode", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftClient", "PGRaftBytes"]),
         // Deterministic cluster simulator over NodeMachine: virtual clock, simulated network and storage, safety checkers.
-        .target(name: "RaftSim", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftNode"]),
+        .target(name: "RaftSim", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftNode", "PGRaftClient"]),
         .executableTarget(name: "pgraft-sim", dependencies: ["RaftSim", "RaftCore", "PGRaftNode"]),
         // Golden scenario scripts for the test targets that walk testdata/*.txt: the format, its
         // refresh (RAFT_REWRITE=1) and the printed form of a Raft message.
@@ -51,7 +54,7 @@ let package = Package(
         .target(
             name: "PGRaftKit",
             dependencies: [
-                "CShims", "CYAML", "PGRaftNode", "PGRaftBytes",
+                "CShims", "CYAML", "PGRaftClient", "PGRaftBytes",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -85,7 +88,7 @@ let package = Package(
             ]
         ),
         // Helpers shared by the end-to-end tests and the benchmarks: throwaway nodes, free ports.
-        .target(name: "PGRaftTestSupport", dependencies: ["PGRaftKit", "PGRaftNode", "PGRaftStorageProtocol", "CShims", "RaftCore"]),
+        .target(name: "PGRaftTestSupport", dependencies: ["PGRaftKit", "PGRaftClient", "PGRaftStorageProtocol", "CShims", "RaftCore"]),
         .executableTarget(
             name: "pgraft-bench",
             dependencies: [
@@ -106,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "pgraft-consensus",
             dependencies: [
-                "PGRaftKit", "PGRaftBytes", "RaftCore", "PGRaftStateMachine", "PGRaftNode", "PGRaftStorageProtocol", "CShims",
+                "PGRaftKit", "PGRaftBytes", "RaftCore", "PGRaftStateMachine", "PGRaftNode", "PGRaftClient", "PGRaftStorageProtocol", "CShims",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -137,7 +140,7 @@ let package = Package(
         .target(
             name: "PGRaftAPI",
             dependencies: [
-                "PGRaftKit", "PGRaftNode", "CShims",
+                "PGRaftKit", "PGRaftClient", "CShims",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -155,12 +158,12 @@ let package = Package(
         ),
         // What pgraftctl's cluster, kv and log commands need that is worth testing: argument checks,
         // the command-queue wait, output formatting.
-        .target(name: "PGRaftCLI", dependencies: ["PGRaftKit", "PGRaftNode", "PGRaftAPI", "CShims"]),
+        .target(name: "PGRaftCLI", dependencies: ["PGRaftKit", "PGRaftClient", "PGRaftAPI", "CShims"]),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "RaftSim", "PGRaftNode", "GoldenScripts"], exclude: ["testdata"]),
         .testTarget(name: "StateMachineTests", dependencies: ["RaftCore", "PGRaftStateMachine"]),
         .testTarget(
-            name: "NodeMachineTests", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftNode", "GoldenScripts"], exclude: ["testdata"]),
-        .testTarget(name: "PGRaftKitTests", dependencies: ["PGRaftKit", "PGRaftBytes", "PGRaftNode", "CShims", "PGRaftTestSupport"]),
+            name: "NodeMachineTests", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftNode", "PGRaftClient", "GoldenScripts"], exclude: ["testdata"]),
+        .testTarget(name: "PGRaftKitTests", dependencies: ["PGRaftKit", "PGRaftBytes", "PGRaftClient", "CShims", "PGRaftTestSupport"]),
         .testTarget(
             name: "StorageTests",
             dependencies: ["PGRaftStorage", "PGRaftStorageProtocol", "PGRaftKit", "PGRaftBytes", "PGRaftTestSupport", "RaftCore", .product(name: "Logging", package: "swift-log")]
@@ -169,7 +172,7 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "PGRaftAPI", "PGRaftNode", "PGRaftCLI", "PGRaftKit", "PGRaftTestSupport",
+                "PGRaftAPI", "PGRaftClient", "PGRaftCLI", "PGRaftKit", "PGRaftTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,7 +1,7 @@
 import Foundation
 import NIOCore
 import PGRaftKit
-import PGRaftNode
+import PGRaftClient
 
 /// The routes consensus answers: key-value, command log, membership.
 extension APIRouter {

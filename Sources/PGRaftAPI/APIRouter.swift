@@ -1,7 +1,7 @@
 import CShims
 import NIOCore
 import PGRaftKit
-import PGRaftNode
+import PGRaftClient
 
 /// Maps a request to a response: segment reads are answered at once, everything that needs
 /// consensus through the shared `ConsensusClient`.

@@ -2,7 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PGRaftKit
-import PGRaftNode
+import PGRaftClient
 
 /// The api's one connection to consensus on `<run_dir>/consensus.sock`, shared by every HTTP
 /// connection: it greets with `ClientFrameType.hello`, numbers requests, and completes each with

@@ -1,5 +1,5 @@
 import PGRaftKit
-import PGRaftNode
+import PGRaftClient
 
 /// Renders the node's figures in the Prometheus text exposition format (version 0.0.4): each family
 /// once, with its `# HELP` and `# TYPE` lines, then its samples.

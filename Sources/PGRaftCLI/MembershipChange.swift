@@ -1,7 +1,7 @@
 import Foundation
 import PGRaftAPI
 import PGRaftKit
-import PGRaftNode
+import PGRaftClient
 
 /// A membership change `pgraftctl cluster` asks of consensus through the segment's command queue,
 /// with its payload in the form consensus decodes (`ClientRequest(id: 0, operation:).encoded()`).

@@ -1,5 +1,6 @@
 import PGRaftStateMachine
 import RaftCore
+import PGRaftClient
 
 /// What the caller must do, in the order given; ``NodeMachine/handle(_:now:)`` returns them.
 public enum NodeAction: Sendable {

@@ -1,4 +1,5 @@
 import RaftCore
+import PGRaftClient
 
 /// Names a client request for the caller: the machine answers it with a ``NodeReply`` carrying
 /// the same id, exactly once.

@@ -1,6 +1,7 @@
 import PGRaftStateMachine
 import RaftCore
 import PGRaftBytes
+import PGRaftClient
 
 /// Client requests: writes go through the log tagged with this node and a sequence (so the
 /// answer is given when this node applies them, even when a follower forwarded them); reads are

@@ -1,5 +1,6 @@
 import PGRaftStateMachine
 import RaftCore
+import PGRaftClient
 
 /// Loading, persisting and applying: the core's output in the order Raft requires.
 extension NodeMachine {

@@ -1,5 +1,6 @@
 import PGRaftStateMachine
 import RaftCore
+import PGRaftClient
 
 /// One pgraft node's logic, with no I/O and no clock: the Raft core, the replicated state
 /// machine, the clients' pending proposals and reads, and the policies that decide what is

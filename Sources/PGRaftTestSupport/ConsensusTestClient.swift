@@ -1,6 +1,6 @@
 import Foundation
 import PGRaftKit
-import PGRaftNode
+import PGRaftClient
 
 /// A client of one node's consensus, as the api is: connects to `<run_dir>/consensus.sock`, greets,
 /// and sends requests one at a time, waiting for each reply with a deadline. For end-to-end tests.

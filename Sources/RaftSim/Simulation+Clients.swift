@@ -1,3 +1,4 @@
+import PGRaftClient
 import PGRaftNode
 import PGRaftStateMachine
 import RaftCore

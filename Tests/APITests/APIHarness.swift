@@ -6,7 +6,7 @@ import NIOPosix
 import PGRaftAPI
 import PGRaftCLI
 import PGRaftKit
-import PGRaftNode
+import PGRaftClient
 
 /// One api under test: a segment with a published cluster state and counters, a router whose
 /// consensus link points at `<run_dir>/consensus.sock` (where a `FakeConsensus` may serve), and the

@@ -3,7 +3,7 @@ import NIOCore
 import PGRaftAPI
 import PGRaftCLI
 import PGRaftKit
-import PGRaftNode
+import PGRaftClient
 import PGRaftTestSupport
 import Testing
 

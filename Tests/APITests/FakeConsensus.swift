@@ -3,7 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import PGRaftKit
-import PGRaftNode
+import PGRaftClient
 
 /// A stand-in for the consensus component: serves `consensus.sock` and answers each
 /// `ClientRequest` as the test's `answer` says.

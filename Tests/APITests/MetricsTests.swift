@@ -1,7 +1,7 @@
 import Foundation
 import PGRaftAPI
 import PGRaftKit
-import PGRaftNode
+import PGRaftClient
 import Testing
 
 /// `/metrics`: the Prometheus text format, from the segment and from consensus.

@@ -1,4 +1,5 @@
 import GoldenScripts
+import PGRaftClient
 import PGRaftNode
 import PGRaftStateMachine
 import RaftCore

@@ -1,4 +1,4 @@
-import PGRaftNode
+import PGRaftClient
 import PGRaftTestSupport
 import Testing
 

@@ -1,5 +1,5 @@
 import PGRaftKit
-import PGRaftNode
+import PGRaftClient
 
 /// The operator's queued commands (`pgraftctl cluster add-node`, …), taken from the segment and
 /// served like client requests; their status is published as they progress: PROCESSING, then

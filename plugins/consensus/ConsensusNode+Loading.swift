@@ -1,5 +1,4 @@
 import PGRaftKit
-import PGRaftNode
 import PGRaftStorageProtocol
 import RaftCore
 

@@ -5,6 +5,7 @@ import Glibc
 import Logging
 import NIOCore
 import PGRaftKit
+import PGRaftClient
 import PGRaftNode
 import PGRaftStateMachine
 import PGRaftStorageProtocol

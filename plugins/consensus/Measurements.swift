@@ -1,5 +1,5 @@
 import PGRaftKit
-import PGRaftNode
+import PGRaftClient
 import RaftCore
 
 /// What consensus measures for `/metrics` beyond the segment's counters: the commit latency of

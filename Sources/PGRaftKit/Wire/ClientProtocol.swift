@@ -1,4 +1,4 @@
-import PGRaftNode
+import PGRaftClient
 import PGRaftBytes
 
 /// Frame types between client-side components (the api) and consensus on `<run_dir>/consensus.sock`.
