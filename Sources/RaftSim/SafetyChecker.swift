@@ -10,6 +10,9 @@ struct SafetyChecker {
     var appliedTerm: [UInt64] = [0]
     /// The highest index any node reported committed.
     var maxCommitted: UInt64 = 0
+    /// For each committed index, the lowest term of a node seen holding it committed: the entry was
+    /// committed in that term or an earlier one (0: none known yet).
+    var committedBy: [UInt64] = [0]
     /// The entry first seen at each index and term, on any node at any moment.
     var entryAt: [EntryPosition: Entry] = [:]
     /// The highest term each node acted in as leader or voter, and which of the two it was.
@@ -31,6 +34,13 @@ struct SafetyChecker {
         return a[k] == t ? nil : a[k]
     }
 
+    /// Records `t` at `i` unless a lower term is recorded there.
+    private static func lower(_ a: inout [UInt64], _ i: UInt64, _ t: UInt64) {
+        let k = Int(i)
+        while a.count <= k { a.append(0) }
+        if a[k] == 0 || t < a[k] { a[k] = t }
+    }
+
     /// At most one leader per term: `node` leads `term` now.
     mutating func checkElection(node: NodeID, term: UInt64) -> String? {
         if let other = leaderOfTerm[term], other != node {
@@ -50,6 +60,7 @@ struct SafetyChecker {
             if let t = n.log.term(i), let prior = Self.set(&committedTerm, i, t) {
                 return "committed entry changed: node \(n.id) committed index \(i) term \(t), earlier term \(prior)"
             }
+            Self.lower(&committedBy, i, n.term)
             i += 1
         }
         from = max(from, commit)
@@ -65,18 +76,23 @@ struct SafetyChecker {
         return nil
     }
 
-    /// Leader completeness: a new leader's log holds every committed entry.
+    /// Leader completeness (§3.6.3): a leader's log holds every entry committed in an earlier
+    /// term. An entry committed in this leader's term or later need not be there: a candidate
+    /// whose votes were granted before the voters moved on may win its term after a later
+    /// term's leader committed more.
     func checkLeaderCompleteness(_ n: RawNode) -> String? {
-        let upTo = maxCommitted
+        let upTo = min(maxCommitted, UInt64(committedBy.count - 1))
         guard upTo > n.log.snapshotIndex else { return nil }
-        if n.log.lastIndex < upTo {
-            return "leader completeness: node \(n.id) leads term \(n.term) with last index \(n.log.lastIndex) < committed \(upTo)"
-        }
         var i = n.log.snapshotIndex + 1
         while i <= upTo {
             let k = Int(i)
-            if k < committedTerm.count, committedTerm[k] != 0, n.log.term(i) != committedTerm[k] {
-                return "leader completeness: node \(n.id) leads term \(n.term) without committed entry \(i) (term \(committedTerm[k]))"
+            if committedBy[k] != 0, committedBy[k] < n.term, k < committedTerm.count, committedTerm[k] != 0 {
+                if n.log.lastIndex < i {
+                    return "leader completeness: node \(n.id) leads term \(n.term) with last index \(n.log.lastIndex) < \(i), committed in term \(committedBy[k]) or before"
+                }
+                if n.log.term(i) != committedTerm[k] {
+                    return "leader completeness: node \(n.id) leads term \(n.term) without committed entry \(i) (term \(committedTerm[k]))"
+                }
             }
             i += 1
         }

@@ -55,6 +55,17 @@ struct SimulatorTests {
         }
     }
 
+    @Test("a candidate that wins its term after a later term's leader committed more is no completeness violation")
+    func lateWinnerSeeds() {
+        // Found by the five-node sweep of seeds 206001..212000: votes granted in term T arrive after
+        // the voters moved to T + 1, whose leader has committed an entry of T + 1 meanwhile. The
+        // check asks a leader only for the entries committed in an earlier term (§3.6.3).
+        for seed: UInt64 in [209212, 209935] {
+            let r = Simulation.run(SimOptions(seed: seed, nodes: 5))
+            #expect(r.passed, "seed \(seed): \(r.violation ?? r.livenessFailure ?? "")")
+        }
+    }
+
     /// The first run among seeds 1...`limit` (tried ten at a time) that breaks a safety check.
     static func firstViolation(_ template: SimOptions, within limit: UInt64) async -> SimResult? {
         var lo: UInt64 = 1
