@@ -1,3 +1,5 @@
+import CShims
+
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif
@@ -121,9 +123,9 @@ public final class BlockingSocket {
 
     /// Polls `fd` for input for up to `milliseconds`, going on with the time left after a signal.
     private static func waitReadable(_ fd: Int32, milliseconds: Int) -> Bool {
-        let deadline = monotonicMilliseconds() + Int64(max(0, milliseconds))
+        let deadline = pgr_monotonic_ms() + Int64(max(0, milliseconds))
         while true {
-            let left = deadline - monotonicMilliseconds()
+            let left = deadline - pgr_monotonic_ms()
             var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let ready = poll(&descriptor, 1, Int32(clamping: max(0, left)))
             if ready < 0 && errno == EINTR { continue }
@@ -165,7 +167,7 @@ public final class BlockingSocket {
     /// The next whole frame, waiting at most `milliseconds` for it (nil: the socket's own timeout);
     /// throws when the connection closes or times out first, or the bytes are not a frame.
     public func receiveFrame(within milliseconds: Int? = nil) throws(SocketError) -> Frame {
-        let deadline = milliseconds.map { Self.monotonicMilliseconds() + Int64($0) }
+        let deadline = milliseconds.map { pgr_monotonic_ms() + Int64($0) }
         while true {
             do {
                 if let frame = try decoder.next() { return frame }
@@ -173,7 +175,7 @@ public final class BlockingSocket {
                 throw SocketError(.failed, "bad frame from \(peer): \(error)")
             }
             if let deadline {
-                guard waitReadable(milliseconds: Int(deadline - Self.monotonicMilliseconds())) else {
+                guard waitReadable(milliseconds: Int(deadline - pgr_monotonic_ms())) else {
                     throw SocketError(.timedOut, "no answer from \(peer) within \(milliseconds!) ms")
                 }
             }
@@ -181,11 +183,5 @@ public final class BlockingSocket {
             guard !bytes.isEmpty else { throw SocketError(.closed, "\(peer) closed the connection") }
             decoder.feed(bytes)
         }
-    }
-
-    private static func monotonicMilliseconds() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Int64(now.tv_sec) * 1_000 + Int64(now.tv_nsec) / 1_000_000
     }
 }
