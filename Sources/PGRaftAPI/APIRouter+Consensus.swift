@@ -22,7 +22,8 @@ extension APIRouter {
     }
 
     /// The HTTP answer to a reply that did not succeed: 503 (with `Retry-After: 1`) for no leader or
-    /// consensus unavailable, 400 invalid, 404 not found, 504 timed out, 500 failed, with consensus's
+    /// consensus unavailable, 400 invalid, 404 not found, 504 timed out, 500 failed, 421 from a node that
+    /// is not a member, with consensus's
     /// message when it gave one. The body names the
     /// leader when one is known (null otherwise), so a client can tell where writes go.
     static func failure(_ reply: ClientReply, notFound: String) -> APIResponse {
@@ -51,6 +52,10 @@ extension APIRouter {
         case .failed:
             status = 500
             message = "the request failed"
+        case .notMember:
+            // 421 Misdirected Request: this node cannot serve it, and retrying here will not help.
+            status = 421
+            message = "this node is not a member of the cluster; send requests to a member"
         }
         // Consensus's own sentence says it best; the generic one stands in when it gave none.
         if !detail.isEmpty { message = detail }

@@ -69,6 +69,9 @@ public enum ClientStatus: UInt8, Sendable, Equatable {
     case timedOut = 5
     /// The request failed (the message says why).
     case failed = 6
+    /// This node is not a member of the cluster (it was removed, or its addition has not reached
+    /// it yet): it cannot serve, and retrying here will not help; ask another member.
+    case notMember = 7
 }
 
 /// One key-value record.

@@ -18,6 +18,11 @@ extension NodeMachine {
         guard isRunning else {
             return reply(id, .unavailable, .message("consensus is starting: the Raft state is not loaded from storage yet; retry"))
         }
+        // A node outside the membership hears from no leader: a read or write would wait out its
+        // deadline. Say so at once, so the client asks a member instead.
+        if isNonMember {
+            return reply(id, .notMember, .message(nonMemberExplanation + "; send requests to a member"))
+        }
         switch operation {
         case .put(let key, let value):
             guard validKey(key, id) else { return }
@@ -220,10 +225,15 @@ extension NodeMachine {
             let proposal = proposals.removeValue(forKey: sequence)!
             reply(proposal.request, .timedOut, .message("not applied within \(timeout) ms; the write may still commit (outcome unknown)"))
         }
-        for number in readRounds.keys.sorted() where readRounds[number]!.reads.contains(where: { $0.deadlineMs <= now }) {
-            for read in readRounds.removeValue(forKey: number)!.reads {
-                reply(read.request, .timedOut, .message("no read point within \(timeout) ms; retry"))
-            }
+        // Only the reads whose own deadline passed: a round gathers reads of many ages (a round
+        // asked again takes the next batch along), and a fresh read must not share an old one's fate.
+        for number in readRounds.keys.sorted() {
+            let reads = readRounds[number]!.reads
+            let late = reads.filter { $0.deadlineMs <= now }
+            guard !late.isEmpty else { continue }
+            let live = reads.filter { $0.deadlineMs > now }
+            if live.isEmpty { readRounds[number] = nil } else { readRounds[number]!.reads = live }
+            for read in late { reply(read.request, .timedOut, .message("no read point within \(timeout) ms; retry")) }
         }
         // A round unanswered for an election timeout was probably lost (a connection that was
         // going down): its reads join the next round, and a late answer to the old one is ignored.

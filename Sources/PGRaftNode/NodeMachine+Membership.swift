@@ -41,14 +41,16 @@ extension NodeMachine {
         guard nonMember != publishedNonMember else { return }
         publishedNonMember = nonMember
         guard nonMember else { return log(.info, "this node is a member of the cluster again") }
+        log(.warning, nonMemberExplanation + "; a removed node can be stopped with pgraftctl stop")
+    }
+
+    /// Why this node counts as a non-member, in a sentence (for the log and for clients).
+    var nonMemberExplanation: String {
         if let core, !core.confState.allMembers.contains(settings.id) {
-            log(.warning, "this node applied its own removal from the cluster; stop it with pgraftctl stop")
-        } else {
-            let peers = refusingPeers.map { "node \($0)" }.joined(separator: ", ")
-            log(
-                .warning,
-                "\(peers) refuse this node as a non-member: it was removed from the cluster, or its addition has not reached them yet; a removed node can be stopped with pgraftctl stop")
+            return "this node applied its own removal from the cluster"
         }
+        let peers = refusingPeers.map { "node \($0)" }.joined(separator: ", ")
+        return "\(peers) refuse this node as a non-member: it was removed from the cluster, or its addition has not reached them yet"
     }
 
     /// Adds `node` at `newAddress` (checked as `host:port` by the caller, which parses requests).
@@ -56,9 +58,16 @@ extension NodeMachine {
         guard node >= 1, node <= NodeID(Int32.max) else {
             return reply(id, .invalid, .message("node id \(node) is out of range 1…\(Int32.max)"))
         }
+        let adding = Waiter(
+            request: id, goal: .added(id: node, address: newAddress, lastTryMs: now), deadlineMs: now + settings.requestTimeoutMs, what: "adding node \(node)")
         if core!.confState.allMembers.contains(node) {
             if address(of: node) == newAddress {
                 reply(id, .ok, .written(revision: 0, index: sm.appliedIndex, term: core!.term))
+            } else if sm.addresses[node] == nil {
+                // Added, but the entry with its address was lost with a leader change: an
+                // operator's retry records it.
+                guard proposeAddress(of: node, newAddress) else { return refuse(.notLeader(leader: core!.leaderID), id) }
+                wait(adding)
             } else {
                 reply(id, .invalid, .message("node \(node) is already a member, at \(address(of: node) ?? "an unknown address")"))
             }
@@ -70,9 +79,14 @@ extension NodeMachine {
             return refuse(error, id)
         }
         // Applied right after the change, so every member learns where the new one listens.
-        _ = try? core!.propose(Command.setMemberAddress(node: node, address: newAddress).encode())
+        _ = proposeAddress(of: node, newAddress)
         log(.info, "adding node as a learner", [("node", "\(node)"), ("address", newAddress)])
-        wait(Waiter(request: id, goal: .added(id: node, address: newAddress), deadlineMs: now + settings.requestTimeoutMs, what: "adding node \(node)"))
+        wait(adding)
+    }
+
+    /// Proposes the entry that records where `node` listens; false when this node cannot propose.
+    private mutating func proposeAddress(of node: NodeID, _ address: String) -> Bool {
+        (try? core!.propose(Command.setMemberAddress(node: node, address: address).encode())) != nil
     }
 
     mutating func removeNode(_ node: NodeID, _ id: RequestID) {
@@ -133,14 +147,19 @@ extension NodeMachine {
         waiters = remaining
     }
 
-    /// Whether `waiter`'s goal is reached (then it is answered); a removal is proposed again
-    /// meanwhile until it is in the log.
+    /// Whether `waiter`'s goal is reached (then it is answered); a removal, or the address of an
+    /// added node, is proposed again meanwhile until it is in the log.
     private mutating func reached(_ waiter: inout Waiter) -> Bool {
         guard let core else { return false }
         let done: Bool
         switch waiter.goal {
-        case .added(let node, let address):
-            done = sm.membership.allMembers.contains(node) && sm.addresses[node] == address
+        case .added(let node, let address, let lastTryMs):
+            let member = sm.membership.allMembers.contains(node)
+            done = member && sm.addresses[node] == address
+            if member, sm.addresses[node] == nil, core.isLeader, now - lastTryMs >= settings.tickMs * 5 {
+                waiter.goal = .added(id: node, address: address, lastTryMs: now)
+                if proposeAddress(of: node, address) { log(.info, "recording the address of node \(node) again", [("address", address)]) }
+            }
         case .leads(let target):
             done = core.leaderID == target
         case .removed(let node, let leaving, let lastTryMs):

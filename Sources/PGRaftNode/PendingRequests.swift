@@ -39,8 +39,10 @@ struct ReadRound: Sendable {
 struct Waiter: Sendable {
     /// What it waits for.
     enum Goal: Sendable {
-        /// Node `id` is a member at `address`.
-        case added(id: UInt64, address: String)
+        /// Node `id` is a member at `address`; while it is a member with no address (the entry
+        /// that records it was lost with a leader change), this node, when it leads, proposes the
+        /// address again at most every five ticks (`lastTryMs`).
+        case added(id: UInt64, address: String, lastTryMs: Int64)
         /// Node `id` is no longer a member; `leaving` when it led as the removal was asked (then
         /// the removal waits for another leader); the removal is proposed again at most every
         /// five ticks (`lastTryMs`) until it is in the log.

@@ -66,4 +66,6 @@ struct HistoryOp {
     let invoke: Int
     var response: Int?
     var outcome: Outcome = .pending
+    /// The node the operation was last sent to.
+    var lastAsked: NodeID?
 }

@@ -37,6 +37,11 @@ final class SimNode {
     var checkedCommit: UInt64 = 0
     /// The term in which this node was last seen leading (to detect new leaderships).
     var ledTerm: UInt64 = 0
+    /// The members its transport connects, as the machine last announced them; nil until it
+    /// announces (pgraft-transport then welcomes any node of the cluster, and dials the members its
+    /// configuration lists, which the simulation takes to be every member: an operator lists the
+    /// current members in a new node's file).
+    var transportMembers: Set<NodeID>?
 
     init(id: NodeID, compactEvery: Int) {
         self.id = id

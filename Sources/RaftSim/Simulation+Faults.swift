@@ -137,6 +137,10 @@ extension Simulation {
             feed(i, .storageConnected)
         }
         note("heal: all faults end")
+        for node in nodes {
+            guard let core = node.core else { continue }
+            note("n\(node.id) \(core.role.kind) term \(core.term) leader \(core.leaderID.map { "n\($0)" } ?? "none") voters \(core.confState.voters.sorted()) learners \(core.confState.learners.sorted()) transport \(node.transportMembers.map { "\($0.sorted())" } ?? "not announced")")
+        }
     }
 
     /// Operator actions while faults run: transfers and membership changes.
@@ -158,16 +162,26 @@ extension Simulation {
     }
 
     mutating func membershipAction(leader l: Int, conf: ConfState) {
+        // A member whose address was lost with a leader change: the operator adds it again.
+        if let sm = nodes[l].sm, let lost = sm.membership.allMembers.first(where: { $0 > NodeID(options.nodes) && sm.addresses[$0] == nil }) {
+            note("n\(nodes[l].id) is asked again to add n\(lost), whose address it does not know")
+            lastRequest += 1
+            return feed(l, .request(lastRequest, .addNode(id: lost, address: "n\(lost):7000")))
+        }
         let live = nodes.filter { !$0.removed }.count
         var change: ConfChange?
         switch random(5) {
         case 0:
-            // Add a brand-new node as a learner.
+            // Add a brand-new node as a learner, as pgraftctl does (with its address, which the
+            // members' transports need to connect it).
             guard live < options.nodes + 3, nodes.count < 60 else { return }
             let id = NodeID(nodes.count + 1)
             nodes.append(SimNode(id: id, compactEvery: compactInterval()))
             boot(nodes.count - 1)
-            change = ConfChange([.init(.addLearner, id)])
+            note("n\(nodes[l].id) is asked to add n\(id) as a learner")
+            lastRequest += 1
+            feed(l, .request(lastRequest, .addNode(id: id, address: "n\(id):7000")))
+            return
         case 1:
             guard !conf.learners.isEmpty else { return }
             change = ConfChange([.init(.addVoter, conf.learners[random(conf.learners.count)])])

@@ -64,6 +64,9 @@ public struct Simulation {
     var lastRequest: RequestID = 0
     /// Which client each request in flight is for.
     var requestClient: [RequestID: Int] = [:]
+    /// Dials refused as a non-member (``link(_:_:)`` of the lower and the higher id), with when
+    /// the dialler last heard it.
+    var refusedDials: [UInt64: Int] = [:]
     let tickEvery = 10
     let opTimeout = 1000
     var raftConfig: RaftConfig
@@ -193,7 +196,7 @@ public struct Simulation {
         switch e {
         case .deliver(let m):
             let i = Int(m.to - 1)
-            guard i < nodes.count, nodes[i].isUp, !blocked.contains(Self.link(m.from, m.to)) else { return }
+            guard i < nodes.count, nodes[i].isUp, !blocked.contains(Self.link(m.from, m.to)), transportConnects(m.from, m.to) else { return }
             mix(UInt64(now), m.from, m.to, UInt64(m.kind.rawValue), m.term, m.index)
             feed(i, .peerMessage(m))
         case .storageDone(let id, let inc, let storage):
@@ -286,7 +289,9 @@ public struct Simulation {
             fail("node \(node.id) stopped: \(why)")
         case .leftCluster:
             nodes[i].leftGroup = true
-        case .publish, .announceMembers, .count:
+        case .announceMembers(let members):
+            nodes[i].transportMembers = Set(members.map(\.id))
+        case .publish, .count:
             break
         case .log(let record):
             note("n\(node.id) \(record.message)")
@@ -335,6 +340,32 @@ public struct Simulation {
         }
     }
 
+    /// Whether the transports of `a` and `b` are connected, as pgraft-transport's are: the node
+    /// with the higher id welcomes the other's greeting only if it counts it a member (everyone,
+    /// until its machine announces the members). A dialler refused as a non-member hears it
+    /// (``NodeEvent/peerRefusal(_:refused:)``), as in production, where it dials again at least
+    /// every second, and hears when the peer welcomes it again.
+    ///
+    /// Not modelled: production dials only members with higher ids, so a member whose applied
+    /// configuration predates a newer member with a higher id does not connect to it, and cannot
+    /// hear it while it leads until another leader brings it up to date (docs/CLUSTER.md, limits).
+    /// The simulation connects such a pair as soon as the higher one welcomes the lower.
+    mutating func transportConnects(_ a: NodeID, _ b: NodeID) -> Bool {
+        let (low, high) = a < b ? (a, b) : (b, a)
+        let l = Int(low - 1)
+        let h = Int(high - 1)
+        let welcomed = nodes[h].transportMembers?.contains(low) ?? true
+        let pair = Self.link(low, high)
+        if welcomed {
+            if refusedDials.removeValue(forKey: pair) != nil, nodes[l].isUp { feed(l, .peerRefusal(high, refused: false)) }
+        } else if now - (refusedDials[pair] ?? Int.min / 2) >= 1000, nodes[l].isUp {
+            refusedDials[pair] = now
+            note("n\(high) refuses n\(low) as a non-member")
+            feed(l, .peerRefusal(high, refused: true))
+        }
+        return welcomed
+    }
+
     /// A message that promises durable state (a vote, an acknowledgement of appended entries)
     /// leaves only when the sender's disk holds what it promises.
     func checkDurableBeforeSent(_ m: Message) -> String? {
@@ -362,6 +393,7 @@ public struct Simulation {
     /// Starts node `i`'s machine, with storage up: it loads what the disk holds.
     mutating func boot(_ i: Int) {
         nodes[i].machine = NodeMachine(settings: settings(nodes[i].id, nodes[i].incarnation))
+        nodes[i].transportMembers = nil
         nodes[i].storageUp = true
         nodes[i].checkedCommit = 0
         nodes[i].ledTerm = 0

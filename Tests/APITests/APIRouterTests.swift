@@ -140,7 +140,7 @@ struct APIRouterTests {
     }
 
     @Test(arguments: [
-        (ClientStatus.noLeader, 503), (.unavailable, 503), (.invalid, 400), (.notFound, 404), (.timedOut, 504), (.failed, 500),
+        (ClientStatus.noLeader, 503), (.unavailable, 503), (.invalid, 400), (.notFound, 404), (.timedOut, 504), (.failed, 500), (.notMember, 421),
     ])
     func consensusStatus_mapsToHTTPStatus(status: ClientStatus, http: Int) async throws {
         try await APIHarness.run { api in

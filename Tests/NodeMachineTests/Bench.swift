@@ -13,6 +13,8 @@ struct Bench {
     var inFlight: [NodeID: PersistBatch] = [:]
     /// What each node's storage holds durably (absent: an empty disk).
     var disks: [NodeID: PersistentState] = [:]
+    /// Every answer to a client, from any node, in order.
+    var answers: [NodeReply] = []
     /// The clock (ms), moved only by ticks.
     var now: Int64 = 0
     let tickMs: Int64 = 10
@@ -35,6 +37,7 @@ struct Bench {
             switch action {
             case .send(let m): network.append(m)
             case .persist(let b): inFlight[id] = b
+            case .reply(let r): answers.append(r)
             default: break
             }
         }

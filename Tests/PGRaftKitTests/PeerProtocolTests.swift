@@ -39,6 +39,12 @@ import PGRaftBytes
         #expect(PeerHello(clusterName: "other", nodeId: 2).refusal(cluster: "demo", ownId: 1, members: members)?.kind == .other)
     }
 
+    @Test func beforeTheMembershipIsKnown_anyNodeOfTheClusterIsWelcome_butNoOther() {
+        #expect(PeerHello(clusterName: "demo", nodeId: 9).refusal(cluster: "demo", ownId: 1, members: nil) == nil)
+        #expect(PeerHello(clusterName: "other", nodeId: 9).refusal(cluster: "demo", ownId: 1, members: nil)?.kind == .other)
+        #expect(PeerHello(clusterName: "demo", nodeId: 1).refusal(cluster: "demo", ownId: 1, members: nil)?.kind == .other)
+    }
+
     @Test func aRefusalCarriesItsKindAndReadsLeniently() {
         let refusal = PeerRefusal("node 9 is not a member", kind: .notAMember)
         #expect(PeerRefusal.decode(refusal.encoded()) == refusal)

@@ -81,7 +81,7 @@ struct SimulatorTests {
     func durableTermSeeds() {
         // Found with `pgraft-sim --seeds 1..300 --bug lead-before-durable-term`. A change to the
         // simulator's schedule moves them: find new ones the same way.
-        for seed: UInt64 in [37, 203, 206] {
+        for seed: UInt64 in [6, 135] {
             let broken = Simulation.run(SimOptions(seed: seed, defects: .leadBeforeDurableTerm))
             #expect(broken.violation != nil, "seed \(seed) no longer exposes lead-before-durable-term")
             let fixed = Simulation.run(SimOptions(seed: seed))

@@ -5,8 +5,11 @@ import PGRaftKit
 
 /// The members this transport connects: from the configuration at start, then as consensus
 /// announces them (`HubFrameType.members`) when nodes are added or removed. It keeps one dialer per
-/// member with a higher id and tells accepted connections whom to welcome. Dialers change on the
-/// table's loop; the accepted set is read from any loop, under a lock.
+/// member with a higher id and tells accepted connections whom to welcome: until consensus
+/// announces the membership, any node of this cluster, since a node waiting to be added, or one
+/// restarted before it holds the membership, cannot tell a member its configuration does not list
+/// from a stranger, and refusing a member there could leave it deaf to its leader. Dialers change
+/// on the table's loop; the accepted set is read from any loop, under a lock.
 final class PeerMembers: @unchecked Sendable {
     private let ownId: UInt64
     private let makeDialer: (Member) -> PeerDialer
@@ -14,7 +17,7 @@ final class PeerMembers: @unchecked Sendable {
     private let loop: EventLoop
     private let logger: Logger
     private let lock = NSLock()
-    private var accepted: Set<UInt64>
+    private var accepted: Set<UInt64>?
     private var dialers: [UInt64: (address: String, dialer: PeerDialer)] = [:]
     private var configured: [Member]
 
@@ -29,15 +32,14 @@ final class PeerMembers: @unchecked Sendable {
         self.loop = loop
         self.logger = logger
         self.makeDialer = makeDialer
-        self.accepted = Set(configured.map { UInt64($0.id) })
     }
 
-    /// Whose greetings to accept.
-    var acceptedIds: Set<UInt64> { lock.withLock { accepted } }
+    /// Whose greetings to accept; nil, any node of this cluster, until consensus announces the members.
+    var acceptedIds: Set<UInt64>? { lock.withLock { accepted } }
 
     /// Starts dialling the configured members.
     func start() {
-        loop.execute { self.apply(self.configured) }
+        loop.execute { self.apply(self.configured, announced: false) }
     }
 
     /// Stops every dialer.
@@ -61,13 +63,17 @@ final class PeerMembers: @unchecked Sendable {
         }
         guard !members.isEmpty else { return }
         let announced = members
-        loop.execute { self.apply(announced) }
+        loop.execute { self.apply(announced, announced: true) }
     }
 
-    private func apply(_ members: [Member]) {
+    /// Dials the members with higher ids and keeps only the members' connections; an `announced`
+    /// list also says whose greetings to accept.
+    private func apply(_ members: [Member], announced: Bool) {
         let ids = Set(members.map { UInt64($0.id) })
-        lock.withLock { accepted = ids }
-        table.keepOnly(ids)
+        if announced {
+            lock.withLock { accepted = ids }
+            table.keepOnly(ids)
+        }
         let wanted = members.filter { UInt64($0.id) > ownId }
         for (id, entry) in dialers where !wanted.contains(where: { UInt64($0.id) == id && $0.address == entry.address }) {
             logger.info("no longer dialling peer \(id) at \(entry.address)")

@@ -115,9 +115,9 @@ public struct PeerHello: Sendable, Equatable {
         return PeerHello(clusterName: cluster, nodeId: node, protocolVersion: version)
     }
 
-    /// Why this greeting cannot be accepted by node `ownId` of `cluster` whose members are `members`;
-    /// nil when it can.
-    public func refusal(cluster: String, ownId: UInt64, members: Set<UInt64>) -> PeerRefusal? {
+    /// Why this greeting cannot be accepted by node `ownId` of `cluster` whose members are `members`
+    /// (nil: not known yet, so any node of the cluster is welcome); nil when it can.
+    public func refusal(cluster: String, ownId: UInt64, members: Set<UInt64>?) -> PeerRefusal? {
         if protocolVersion != Self.currentProtocolVersion {
             return PeerRefusal(
                 "peer protocol version \(protocolVersion) is not supported (this node speaks \(Self.currentProtocolVersion))")
@@ -126,7 +126,7 @@ public struct PeerHello: Sendable, Equatable {
             return PeerRefusal("node \(nodeId) belongs to cluster '\(clusterName)', this node to '\(cluster)'")
         }
         if nodeId == ownId { return PeerRefusal("node id \(nodeId) is this node's own id") }
-        if !members.contains(nodeId) {
+        if let members, !members.contains(nodeId) {
             return PeerRefusal(
                 "node \(nodeId) is not a member of cluster '\(cluster)' (members: \(members.sorted().map(String.init).joined(separator: ", ")))",
                 kind: .notAMember)
