@@ -40,6 +40,9 @@ let package = Package(
         // One node's logic with no I/O and no clock (NodeMachine), serving PGRaftClient's requests:
         // what pgraft-consensus executes in production and pgraft-sim runs for every simulated node.
         .target(name: "PGRaftNode", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftClient", "PGRaftBytes"]),
+        // The failover decisions (the bridge core): what to do with the local PostgreSQL given the
+        // node's view of the cluster. The standard library only; plugins/bridge and the simulator run it.
+        .target(name: "PGRaftBridge"),
         // Deterministic cluster simulator over NodeMachine: virtual clock, simulated network and storage, safety checkers.
         .target(name: "RaftSim", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftNode", "PGRaftClient"]),
         .executableTarget(name: "pgraft-sim", dependencies: ["RaftSim", "RaftCore", "PGRaftNode"]),
