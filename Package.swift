@@ -44,8 +44,8 @@ let package = Package(
         // node's view of the cluster. The standard library only; plugins/bridge and the simulator run it.
         .target(name: "PGRaftBridge"),
         // Deterministic cluster simulator over NodeMachine: virtual clock, simulated network and storage, safety checkers.
-        .target(name: "RaftSim", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftNode", "PGRaftClient"]),
-        .executableTarget(name: "pgraft-sim", dependencies: ["RaftSim", "RaftCore", "PGRaftNode"]),
+        .target(name: "RaftSim", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftNode", "PGRaftClient", "PGRaftBridge"]),
+        .executableTarget(name: "pgraft-sim", dependencies: ["RaftSim", "RaftCore", "PGRaftNode", "PGRaftBridge"]),
         // Golden scenario scripts for the test targets that walk testdata/*.txt: the format, its
         // refresh (RAFT_REWRITE=1) and the printed form of a Raft message.
         .target(name: "GoldenScripts", dependencies: ["RaftCore"]),
@@ -162,8 +162,9 @@ let package = Package(
         // What pgraftctl's cluster, kv and log commands need that is worth testing: argument checks,
         // the command-queue wait, output formatting.
         .target(name: "PGRaftCLI", dependencies: ["PGRaftKit", "PGRaftClient", "PGRaftAPI", "CShims"]),
-        .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "RaftSim", "PGRaftNode", "GoldenScripts"], exclude: ["testdata"]),
+        .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "RaftSim", "PGRaftNode", "PGRaftBridge", "GoldenScripts"], exclude: ["testdata"]),
         .testTarget(name: "StateMachineTests", dependencies: ["RaftCore", "PGRaftStateMachine"]),
+        .testTarget(name: "BridgeTests", dependencies: ["PGRaftBridge"]),
         .testTarget(
             name: "NodeMachineTests", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftNode", "PGRaftClient", "GoldenScripts"], exclude: ["testdata"]),
         .testTarget(name: "PGRaftKitTests", dependencies: ["PGRaftKit", "PGRaftBytes", "PGRaftClient", "CShims", "PGRaftTestSupport"]),

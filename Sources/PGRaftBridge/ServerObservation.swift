@@ -87,12 +87,17 @@ public struct ServerObservation: Sendable, Equatable {
 
     /// The data directory.
     public var dataDirectory: DataDirectory
+    /// The branch pgraft last marked the data directory with (`pgraft.branch` in it; 0: none): the
+    /// term of the promotion that began the history its WAL is a prefix of. A base backup or a
+    /// rewind copies it with the rest.
+    public var branch: UInt64
     /// The running server, nil when none answers.
     public var running: Running?
 
     /// An observation.
-    public init(dataDirectory: DataDirectory, running: Running? = nil) {
+    public init(dataDirectory: DataDirectory, branch: UInt64 = 0, running: Running? = nil) {
         self.dataDirectory = dataDirectory
+        self.branch = branch
         self.running = running
     }
 }

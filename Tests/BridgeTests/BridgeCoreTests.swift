@@ -1,0 +1,266 @@
+import PGRaftBridge
+import Testing
+
+@Suite("the bridge core's decisions")
+struct BridgeCoreTests {
+    typealias H = BridgeHarness
+
+    @Test("a new cluster: the first leader claims the bootstrap, runs initdb, records the identifier, starts fenced, then lifts the fence")
+    func bootstrap() throws {
+        var h = H()
+        h.view.leader = 1
+        h.view.term = 2
+        let claim = try #require(writes(h.show()).first)
+        guard case .topology(let t, 0) = claim else { return #expect(Bool(false), "\(claim)") }
+        #expect(t.primary == 1 && t.systemIdentifier == 0 && t.branch == 2)
+        h.view.topology = t
+        h.view.topologyRevision = 5
+        #expect(operations(h.written(claim)) == [.initdb])
+        h.server = H.stopped(standby: false, branch: 0)
+        let record = try #require(writes(h.performed(.initdb)).first)
+        guard case .topology(let full, 5) = record else { return #expect(Bool(false), "\(record)") }
+        #expect(full.systemIdentifier == 42 && full.primary == 1)
+        h.view.topology = full
+        h.view.topologyRevision = 6
+        #expect(operations(h.written(record)) == [.start(standby: false, upstream: nil)])
+        h.server = H.running(standby: false, names: SynchronousStandbys.fence, branch: 0)
+        // The record is of this term: mark the branch, then quorum commit.
+        #expect(operations(h.performed(.start(standby: false, upstream: nil))) == [.markBranch(2)])
+        h.server.branch = 2
+        #expect(operations(h.performed(.markBranch(2))) == [.setSynchronousStandbys("ANY 1 (pgraft_node_2, pgraft_node_3)")])
+        h.server = H.running(standby: false, names: "ANY 1 (pgraft_node_2, pgraft_node_3)", branch: 2)
+        #expect(operations(h.performed(.setSynchronousStandbys("ANY 1 (pgraft_node_2, pgraft_node_3)"))) == [.keepSlots([2, 3])])
+        let done = h.performed(.keepSlots([2, 3]))
+        #expect(published(done).last?.role == .primary)
+    }
+
+    @Test("a follower with an empty directory waits for the first primary, then clones it")
+    func followerClones() {
+        var h = H(node: 2)
+        h.view.leader = 1
+        #expect(operations(h.show()).isEmpty)
+        h.view.topology = Topology(primary: 1, term: 1, timeline: 1, branch: 1, systemIdentifier: 42)
+        #expect(operations(h.show()) == [.baseBackup(from: 1)])
+    }
+
+    /// A writable primary of term 3 on node 1, its slots kept.
+    static func writablePrimary() -> H {
+        var h = H()
+        h.view.term = 3
+        h.view.leader = 1
+        h.view.topology = Topology(primary: 1, term: 3, timeline: 1, branch: 1, systemIdentifier: 42)
+        h.server = H.running(standby: false, names: "ANY 1 (pgraft_node_2, pgraft_node_3)")
+        let slots = operations(h.show())
+        #expect(slots == [.keepSlots([2, 3])])
+        #expect(published(h.performed(.keepSlots([2, 3]))).last?.role == .primary)
+        return h
+    }
+
+    @Test("a primary whose node stops leading is fenced at once, reports, and is stopped once another is recorded")
+    func fencing() {
+        var h = Self.writablePrimary()
+        h.view.term = 4
+        h.view.leader = 2
+        #expect(operations(h.show()) == [.setSynchronousStandbys(SynchronousStandbys.fence)])
+        h.server = H.running(standby: false, names: SynchronousStandbys.fence)
+        let afterFence = h.performed(.setSynchronousStandbys(SynchronousStandbys.fence))
+        #expect(operations(afterFence).isEmpty, "the record still names this node: stay up, fenced")
+        let roles = writes(afterFence).compactMap { w -> MemberReport.ServerRole? in if case .report(let r) = w { return r.role } else { return nil } }
+        #expect(roles == [.primary])
+        h.view.topology = Topology(primary: 2, term: 4, timeline: 1, branch: 4, systemIdentifier: 42)
+        #expect(operations(h.show()) == [.stop])
+    }
+
+    @Test("with no-fencing injected, nothing fences the primary (the defect is real)")
+    func noFencingDefect() {
+        var h = H { $0.defects = .noFencing }
+        h.view.term = 4
+        h.view.leader = 2
+        h.view.topology = Topology(primary: 2, term: 4, timeline: 1, branch: 4, systemIdentifier: 42)
+        h.server = H.running(standby: false, names: "ANY 1 (pgraft_node_2, pgraft_node_3)")
+        #expect(!operations(h.show()).contains(.setSynchronousStandbys(SynchronousStandbys.fence)))
+        #expect(!operations(h.show()).contains(.stop))
+    }
+
+    /// A leader (node 1) whose standby must take over from node 3, reports in hand.
+    static func newLeader(reports: [MemberReport], defects: BridgeDefects = []) -> H {
+        var h = H { $0.defects = defects }
+        h.view.term = 5
+        h.view.leader = 1
+        h.view.topology = Topology(primary: 3, term: 4, timeline: 1, branch: 1, systemIdentifier: 42)
+        h.view.topologyRevision = 9
+        h.server = H.running(standby: true, position: 100, from: 3)
+        for r in reports { h.view.reports[r.node] = r }
+        return h
+    }
+
+    /// Takes the new leader through detaching and reporting; returns its report.
+    static func detachAndReport(_ h: inout H) throws -> MemberReport {
+        #expect(operations(h.show()) == [.follow(upstream: nil)])
+        h.server = H.running(standby: true, position: 100)
+        let report = try #require(writes(h.performed(.follow(upstream: nil))).first)
+        guard case .report(let mine) = report else { throw Unexpected(what: "\(report)") }
+        h.view.reports[1] = mine
+        return mine
+    }
+
+    struct Unexpected: Error { let what: String }
+
+    @Test("a new leader stops streaming, reports, waits for a majority, and hands leadership to a server that is ahead")
+    func aheadGetsLeadership() throws {
+        var h = Self.newLeader(reports: [])
+        let mine = try Self.detachAndReport(&h)
+        #expect(mine.term == 5 && mine.position == WALPosition(100) && mine.branch == 1)
+        let waiting = h.written(.report(mine))
+        #expect(writes(waiting).isEmpty && transfers(waiting).isEmpty, "one report of three voters is no majority")
+        h.view.reports[2] = H.report(2, term: 5, position: 120)
+        #expect(transfers(h.show(after: 2_000)) == [2])
+    }
+
+    @Test("a new leader ahead of the majority records itself, then sets quorum commit, then promotes")
+    func promoteAfterRecord() throws {
+        var h = Self.newLeader(reports: [H.report(2, term: 5, position: 90)])
+        let mine = try Self.detachAndReport(&h)
+        let record = try #require(writes(h.written(.report(mine))).first)
+        guard case .topology(let t, 9) = record else { return #expect(Bool(false), "\(record)") }
+        #expect(t.primary == 1 && t.term == 5 && t.branch == 5)
+        #expect(operations(h.show()).isEmpty, "no promotion before the record is committed")
+        h.view.topology = t
+        let wanted = "ANY 1 (pgraft_node_2, pgraft_node_3)"
+        #expect(operations(h.written(record)) == [.setSynchronousStandbys(wanted)])
+        h.server = H.running(standby: true, position: 100, names: wanted)
+        #expect(operations(h.performed(.setSynchronousStandbys(wanted))) == [.promote])
+    }
+
+    @Test("the defects promote-without-position-check and promote-before-topology-commit skip what they name")
+    func promotionDefects() throws {
+        var skipCheck = Self.newLeader(reports: [], defects: .promoteWithoutPositionCheck)
+        #expect(operations(skipCheck.show()) == [.follow(upstream: nil)])
+        skipCheck.server = H.running(standby: true, position: 100)
+        let early = writes(skipCheck.performed(.follow(upstream: nil)))
+        #expect(early.contains { if case .topology = $0 { return true } else { return false } }, "recorded without any report")
+
+        var eager = Self.newLeader(reports: [H.report(2, term: 5, position: 90)], defects: .promoteBeforeTopologyCommit)
+        let mine = try Self.detachAndReport(&eager)
+        let actions = eager.written(.report(mine))
+        #expect(writes(actions).count == 1)
+        #expect(operations(actions) == [.setSynchronousStandbys("ANY 1 (pgraft_node_2, pgraft_node_3)")], "the promotion goes ahead of the record")
+    }
+
+    @Test("a later branch outranks a longer WAL on an earlier one")
+    func branchesRankFirst() {
+        let abandoned = H.report(2, term: 9, branch: 7, position: 5_000)
+        let current = H.report(3, term: 9, branch: 8, position: 100)
+        #expect(current.isAhead(of: abandoned) && !abandoned.isAhead(of: current))
+        #expect(H.report(2, term: 9, branch: 8, position: 101).isAhead(of: current))
+    }
+
+    @Test("the recorded primary regaining leadership renews the record and is not promoted again")
+    func noNeedlessFailover() throws {
+        var h = H()
+        h.view.term = 7
+        h.view.leader = 1
+        h.view.topology = Topology(primary: 1, term: 5, timeline: 2, branch: 4, systemIdentifier: 42)
+        h.view.topologyRevision = 11
+        h.server = H.running(standby: false, timeline: 2, names: SynchronousStandbys.fence, branch: 4)
+        let actions = h.show()
+        #expect(operations(actions).isEmpty)
+        let renewal = try #require(writes(actions).first)
+        guard case .topology(let t, 11) = renewal else { return #expect(Bool(false), "\(renewal)") }
+        #expect(t.primary == 1 && t.term == 7 && t.branch == 4 && t.timeline == 2)
+        h.view.topology = t
+        let after = h.written(renewal)
+        #expect(operations(after) == [.setSynchronousStandbys("ANY 1 (pgraft_node_2, pgraft_node_3)")])
+        #expect(!operations(after).contains(.promote))
+    }
+
+    @Test("a standby follows the leader, then reports for the term")
+    func standbyFollowsAndReports() {
+        var h = H(node: 2)
+        h.view.term = 3
+        h.view.leader = 3
+        h.view.topology = Topology(primary: 1, term: 2, timeline: 1, branch: 1, systemIdentifier: 42)
+        h.server = H.running(standby: true, position: 80, from: 1)
+        #expect(operations(h.show()) == [.follow(upstream: 3)])
+        let after = h.performed(.follow(upstream: 3))
+        #expect(writes(after) == [.report(H.report(2, term: 3, position: 80))])
+    }
+
+    @Test("a former primary rejoins by rewind only to the primary chosen in this term, and is cloned anew when rewind fails")
+    func rejoin() {
+        var h = H(node: 3)
+        h.view.term = 6
+        h.view.leader = 1
+        h.view.topology = Topology(primary: 1, term: 5, timeline: 2, branch: 5, systemIdentifier: 42)
+        h.server = H.stopped(standby: false)
+        #expect(operations(h.show()) == [.start(standby: false, upstream: nil)], "a record of an earlier term may be stale: start fenced and report")
+        h.view.topology = Topology(primary: 1, term: 6, timeline: 2, branch: 5, systemIdentifier: 42)
+        h.core = BridgeCore(settings: h.core.settings)
+        #expect(operations(h.show()) == [.rewind(from: 1)])
+        #expect(operations(h.performed(.rewind(from: 1), failure: "could not find common ancestor")) == [.reclone(from: 1)])
+    }
+
+    @Test("a data directory of another database system is refused, never started, and its leader hands over")
+    func foreignDirectory() {
+        var h = H()
+        h.view.leader = 1
+        h.view.topology = Topology(primary: 2, term: 1, timeline: 1, branch: 1, systemIdentifier: 42)
+        h.server = H.stopped(standby: true, system: 7)
+        let actions = h.show()
+        #expect(operations(actions).isEmpty)
+        #expect(transfers(actions).count == 1)
+        let status = published(actions).last
+        #expect(status?.role == .refused && status?.detail.contains("system identifier 7") == true)
+    }
+}
+
+@Suite("synchronous standby names")
+struct SynchronousStandbysTests {
+    @Test("quorum: the primary and k standbys are a majority of the voters; learners are named and raise k")
+    func quorum() {
+        #expect(SynchronousStandbys.value(mode: .quorum, node: 1, voters: [1, 2, 3], members: [1, 2, 3]) == "ANY 1 (pgraft_node_2, pgraft_node_3)")
+        #expect(
+            SynchronousStandbys.value(mode: .quorum, node: 2, voters: [1, 2, 3, 4, 5], members: [1, 2, 3, 4, 5])
+                == "ANY 2 (pgraft_node_1, pgraft_node_3, pgraft_node_4, pgraft_node_5)")
+        #expect(
+            SynchronousStandbys.value(mode: .quorum, node: 1, voters: [1, 2, 3], members: [1, 2, 3, 4])
+                == "ANY 2 (pgraft_node_2, pgraft_node_3, pgraft_node_4)")
+        #expect(SynchronousStandbys.value(mode: .quorum, node: 1, voters: [1], members: [1]) == "")
+    }
+
+    @Test("strict needs every other member; off is asynchronous")
+    func strictAndOff() {
+        #expect(SynchronousStandbys.value(mode: .strict, node: 1, voters: [1, 2, 3], members: [1, 2, 3]) == "ANY 2 (pgraft_node_2, pgraft_node_3)")
+        #expect(SynchronousStandbys.value(mode: .off, node: 1, voters: [1, 2, 3], members: [1, 2, 3]) == "")
+    }
+}
+
+@Suite("records and positions")
+struct BridgeRecordTests {
+    @Test("records read back what they wrote, and anything else is no record")
+    func roundTrip() {
+        let t = Topology(primary: 2, term: 7, timeline: 3, branch: 6, systemIdentifier: 7_312_078_226_453_216_361)
+        #expect(String(decoding: t.encoded, as: UTF8.self) == "primary=2 term=7 timeline=3 branch=6 system_identifier=7312078226453216361")
+        #expect(Topology(encoded: t.encoded) == t)
+        let r = MemberReport(node: 3, term: 7, role: .standby, timeline: 3, branch: 6, position: WALPosition(0x3_0000_0060))
+        #expect(MemberReport(encoded: r.encoded) == r)
+        for bad in ["", "primary=2", "primary=2 primary=3 term=1 timeline=1 branch=1 system_identifier=1", "primary=x term=1 timeline=1 branch=1 system_identifier=1"] {
+            #expect(Topology(encoded: Array(bad.utf8)) == nil, "\(bad)")
+        }
+        #expect(MemberReport(encoded: Array("node=1 term=1 role=boss timeline=1 branch=1 position=0/1".utf8)) == nil)
+    }
+
+    @Test("WAL positions read and print as PostgreSQL does")
+    func positions() {
+        #expect(WALPosition(text: "16/B374D848")?.value == 0x16_B374_D848)
+        #expect(WALPosition(0x16_B374_D848).description == "16/B374D848")
+        for bad in ["", "16", "16/", "/1", "G/1", "1/2/3", "123456789/1"] { #expect(WALPosition(text: bad) == nil, "\(bad)") }
+        #expect(WALPosition(10).bytes(after: WALPosition(4)) == 6 && WALPosition(4).bytes(after: WALPosition(10)) == 0)
+    }
+
+    @Test("member names map to nodes and back, and nothing else does")
+    func names() {
+        #expect(MemberNaming.name(of: 12) == "pgraft_node_12" && MemberNaming.node(named: "pgraft_node_12") == 12)
+        for bad in ["pgraft_node_", "pgraft_node_0", "pgraft_node_012", "node_1", "pgraft_fenced"] { #expect(MemberNaming.node(named: bad) == nil, "\(bad)") }
+    }
+}
