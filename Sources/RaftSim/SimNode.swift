@@ -1,3 +1,4 @@
+import PGRaftBridge
 import PGRaftNode
 import PGRaftStateMachine
 import RaftCore
@@ -42,6 +43,17 @@ final class SimNode {
     /// configuration lists, which the simulation takes to be every member: an operator lists the
     /// current members in a new node's file).
     var transportMembers: Set<NodeID>?
+
+    /// Its PostgreSQL server (`--postgres`); it outlives the node's crashes (only its process dies).
+    let postgres = SimPostgres()
+    /// Its bridge core, while the node runs (`--postgres`).
+    var bridge: BridgeCore?
+    /// The bridge's operation under way on the server, and when it completes.
+    var bridgeOperation: (operation: BridgeOperation, done: Int)?
+    /// What the bridge last published.
+    var bridgeStatus: BridgeStatus?
+    /// Since when its server takes writes without its node leading with the topology naming it.
+    var unauthorizedSince: Int?
 
     init(id: NodeID, compactEvery: Int) {
         self.id = id

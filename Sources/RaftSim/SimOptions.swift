@@ -1,3 +1,4 @@
+import PGRaftBridge
 import PGRaftNode
 import RaftCore
 
@@ -21,12 +22,19 @@ public struct SimOptions: Sendable {
     public var healSteps: Int
     /// Concurrent clients.
     public var clients: Int
+    /// Whether every node runs a simulated PostgreSQL server driven by the bridge core.
+    public var postgres: Bool
+    /// Defects injected into every node's bridge core (`postgres` runs).
+    public var bridgeDefects: BridgeDefects
 
     /// Creates options with the default heal phase and eight clients.
     public init(
         seed: UInt64, steps: Int = 10_000, nodes: Int = 3, faults: Set<SimFault> = Set(SimFault.allCases),
-        defects: InjectedDefects = [], driverDefects: DriverDefects = [], trace: Bool = false
+        defects: InjectedDefects = [], driverDefects: DriverDefects = [], trace: Bool = false, postgres: Bool = false,
+        bridgeDefects: BridgeDefects = []
     ) {
+        self.postgres = postgres
+        self.bridgeDefects = bridgeDefects
         self.seed = seed
         self.steps = steps
         self.nodes = nodes

@@ -1,3 +1,4 @@
+import PGRaftBridge
 import PGRaftNode
 import RaftCore
 
@@ -65,6 +66,8 @@ public enum SimRunner {
         s += " --faults \(faultList(template.faults))"
         for (name, d) in InjectedDefects.named where template.defects.contains(d) { s += " --bug \(name)" }
         for (name, d) in DriverDefects.named where template.driverDefects.contains(d) { s += " --bug \(name)" }
+        if template.postgres { s += " --postgres" }
+        for (name, d) in BridgeDefects.named where template.bridgeDefects.contains(d) { s += " --bug \(name)" }
         return s + " --trace"
     }
 

@@ -87,6 +87,7 @@ extension Simulation {
 
     /// A node answered a request.
     mutating func answered(_ reply: NodeReply, by node: SimNode) {
+        if answeredBridge(reply) { return }
         guard let c = requestClient.removeValue(forKey: reply.id), let attempt = clients[c].attempt, attempt.request == reply.id,
             let op = clients[c].op
         else { return }

@@ -1,3 +1,4 @@
+import PGRaftBridge
 import PGRaftNode
 import PGRaftStateMachine
 import RaftCore
@@ -67,6 +68,18 @@ public struct Simulation {
     /// Dials refused as a non-member (``link(_:_:)`` of the lower and the higher id), with when
     /// the dialler last heard it.
     var refusedDials: [UInt64: Int] = [:]
+    /// The bridges' writes in flight, by request (`--postgres`).
+    var bridgeRequests: [RequestID: (node: NodeID, incarnation: Int, write: BridgeWrite)] = [:]
+    /// Database transactions waiting for their commit to be acknowledged.
+    var transactions: [SimTransaction] = []
+    /// Every commit acknowledged to a database client, in order.
+    var acknowledged: [SimAcknowledged] = []
+    /// WAL records made so far (each record's id).
+    var walRecords: UInt64 = 0
+    /// The last database transaction id.
+    var nextTransaction: UInt64 = 0
+    /// The last postmaster pid handed out.
+    var pid: Int32 = 100
     let tickEvery = 10
     let opTimeout = 1000
     var raftConfig: RaftConfig
@@ -88,6 +101,11 @@ public struct Simulation {
         default: break
         }
         c.forwardProposals = false
+        if options.postgres {
+            // As pgraft-consensus runs (its fencing rests on check-quorum).
+            c.preVote = true
+            c.checkQuorum = true
+        }
         c.injectedDefects = options.defects
         raftConfig = c
         for id in 1...UInt64(options.nodes) {
@@ -160,6 +178,7 @@ public struct Simulation {
         }
         if violation == nil { finalChecks() }
         if violation == nil { checkLiveness() }
+        if violation == nil { checkPostgresEnd() }
         let completed = history.filter { $0.response != nil }.count
         let commit = nodes.compactMap { $0.core?.log.committed }.max() ?? 0
         return SimResult(
@@ -186,6 +205,8 @@ public struct Simulation {
             }
         }
         clientsStep()
+        postgresStep()
+        if violation != nil { return }
         checkStep()
         if healed { trackLiveness() }
     }
@@ -262,6 +283,7 @@ public struct Simulation {
             note("n\(nodes[i].id) applied its own removal: stops")
             nodes[i].removed = true
             nodes[i].machine = nil
+            crashPostgres(i)
         }
     }
 
@@ -397,6 +419,7 @@ public struct Simulation {
         nodes[i].storageUp = true
         nodes[i].checkedCommit = 0
         nodes[i].ledTerm = 0
+        bootBridge(i)
         feed(i, .storageConnected)
     }
 
@@ -423,6 +446,7 @@ public struct Simulation {
         guard nodes[i].isUp else { return }
         tearJobs(i)
         nodes[i].machine = nil
+        crashPostgres(i)
         nodes[i].incarnation += 1
         note("n\(nodes[i].id) crashes (down \(duration) ms)")
         events.schedule(.restart(nodes[i].id, incarnation: nodes[i].incarnation), at: now + duration, now: now)

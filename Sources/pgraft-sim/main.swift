@@ -4,16 +4,20 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
+import PGRaftBridge
 import PGRaftNode
 import RaftCore
 import RaftSim
 
 let usage = """
-    usage: pgraft-sim --seeds A..B [--steps S] [--nodes N] [--faults LIST] [--bug NAME] [--jobs J]
-           pgraft-sim --seed K [--steps S] [--nodes N] [--faults LIST] [--bug NAME] [--trace]
+    usage: pgraft-sim --seeds A..B [--steps S] [--nodes N] [--faults LIST] [--postgres] [--bug NAME] [--jobs J]
+           pgraft-sim --seed K [--steps S] [--nodes N] [--faults LIST] [--postgres] [--bug NAME] [--trace]
       LIST: all, none, or a comma-separated subset of \(SimFault.allCases.map(\.rawValue).joined(separator: ","))
       NAME: a defect of the core: \(InjectedDefects.named.map(\.name).joined(separator: ", "))
             or of the node driver: \(DriverDefects.named.map(\.name).joined(separator: ", "))
+            or of the bridge (with --postgres): \(BridgeDefects.named.map(\.name).joined(separator: ", "))
+      --postgres gives every node a simulated PostgreSQL server driven by the bridge core, database
+      clients, and the failover checks.
       A step is one virtual millisecond (default 10000); a healed phase of 4000 steps follows for
       the liveness check. --jobs runs seeds on J threads. Exit status 0 only without violations
       and liveness failures.
@@ -60,11 +64,15 @@ while let a = args.popFirst() {
             template.defects.insert(d.defect)
         } else if let d = DriverDefects.named.first(where: { $0.name == name }) {
             template.driverDefects.insert(d.defect)
+        } else if let d = BridgeDefects.named.first(where: { $0.name == name }) {
+            template.bridgeDefects.insert(d.defect)
         } else {
             die("unknown bug \(name)")
         }
     case "--trace":
         trace = true
+    case "--postgres":
+        template.postgres = true
     case "--jobs":
         guard let j = Int(value(a)), j >= 1 else { die("--jobs takes a positive number") }
         jobs = j
