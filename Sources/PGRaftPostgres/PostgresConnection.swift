@@ -73,8 +73,9 @@ public final class PostgresConnection {
         handle = nil
     }
 
-    /// Runs one SQL statement with text `parameters` (`$1`, `$2`, …; nil is NULL) and returns its
-    /// rows, each column as text or nil for NULL. A statement not answered within `timeoutMs` is
+    /// Runs one SQL statement with text `parameters` (`$1`, `$2`, …; nil is NULL), or without
+    /// parameters any number of statements, and returns the rows of the last one that returned rows,
+    /// each column as text or nil for NULL. A statement not answered within `timeoutMs` is
     /// cancelled, the connection closed and an error thrown.
     @discardableResult
     public func query(_ sql: String, _ parameters: [String?] = [], timeoutMs: Int = 5_000) throws -> [[String?]] {
@@ -84,9 +85,13 @@ public final class PostgresConnection {
         let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
         let values = parameters.map { $0.map { strdup($0) } ?? nil }
         defer { values.forEach { free($0) } }
-        let sent = values.map { UnsafePointer($0) }.withUnsafeBufferPointer {
-            PQsendQueryParams(connection, sql, Int32(parameters.count), nil, $0.baseAddress, nil, nil, 0)
-        }
+        // Without parameters the simple protocol, which also takes several statements separated by `;`.
+        let sent =
+            parameters.isEmpty
+            ? PQsendQuery(connection, sql)
+            : values.map { UnsafePointer($0) }.withUnsafeBufferPointer {
+                PQsendQueryParams(connection, sql, Int32(parameters.count), nil, $0.baseAddress, nil, nil, 0)
+            }
         guard sent == 1 else { throw failed(sql, Self.message(connection)) }
 
         var rows: [[String?]] = []

@@ -49,7 +49,9 @@ extension PostgresServer {
     }
 
     /// Promotes the running standby (`pg_ctl promote -w`) and returns when it accepts writes
-    /// (`pg_is_in_recovery()` is false); does nothing to a server that is already a primary. The
+    /// (`pg_is_in_recovery()` is false) and a checkpoint has put the new timeline in its control
+    /// file (which `pg_rewind` reads from its source); does nothing to a server that is already a
+    /// primary. The
     /// configuration keeps its standby settings, which a primary ignores, until the next
     /// ``configure(as:members:synchronousStandbys:)``; `standby.signal` is removed by the promotion.
     public func promote() throws {
@@ -60,6 +62,10 @@ extension PostgresServer {
         try waitUntil(timeoutMs: spec.startTimeoutMs, "the promoted server did not leave recovery") {
             try withConnection { try $0.query("SELECT pg_is_in_recovery()").first?.first ?? nil } == "f"
         }
+        // The checkpoint that ends a promotion runs in the background; until it is done the control
+        // file still names the old timeline, and pg_rewind against this server would find "no
+        // rewind required" for a diverged old primary. Wait for one now.
+        try withConnection(timeoutMs: lifecycleToolTimeoutMs) { try $0.query("CHECKPOINT", timeoutMs: lifecycleToolTimeoutMs) }
         logger.info("promoted the server")
     }
 

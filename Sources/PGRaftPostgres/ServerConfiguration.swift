@@ -32,10 +32,16 @@ public enum ServerConfiguration {
     static let standbyParameters = ["primary_conninfo", "primary_slot_name", "recovery_target_timeline"]
 
     /// pgraft's defaults, which the operator's `postgres.parameters` override: enough WAL senders
-    /// and slots for the members, and a fast retry of the WAL receiver so a re-pointed standby
-    /// connects to its new upstream within a tenth of a second.
+    /// and slots for the members; a fast retry of the WAL receiver so a re-pointed standby
+    /// connects to its new upstream within a tenth of a second; and `wal_keep_size` so that a
+    /// diverged old primary still has the WAL back to the last checkpoint it shares with the new
+    /// one, which `pg_rewind` reads (without it a shutdown checkpoint recycles that WAL and the
+    /// rewind fails with "could not find previous WAL record").
     public static func defaults(for spec: PostgresServerSpec) -> [(String, String)] {
-        var values = [("max_wal_senders", "10"), ("max_replication_slots", "10"), ("wal_retrieve_retry_interval", "100ms")]
+        var values = [
+            ("max_wal_senders", "10"), ("max_replication_slots", "10"), ("wal_retrieve_retry_interval", "100ms"),
+            ("wal_keep_size", "256MB"),
+        ]
         // With no superuser password the socket trusts the superuser: only the server's user (and root) may use it.
         if spec.superuserPassword == nil { values.append(("unix_socket_permissions", "0700")) }
         return values
