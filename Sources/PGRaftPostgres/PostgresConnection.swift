@@ -77,8 +77,14 @@ public final class PostgresConnection {
     /// parameters any number of statements, and returns the rows of the last one that returned rows,
     /// each column as text or nil for NULL. A statement not answered within `timeoutMs` is
     /// cancelled, the connection closed and an error thrown.
+    ///
+    /// Errors quote the statement, or `describedAs` instead when given (for a statement that holds
+    /// something an error should not show, such as a password verifier).
     @discardableResult
-    public func query(_ sql: String, _ parameters: [String?] = [], timeoutMs: Int = 5_000) throws -> [[String?]] {
+    public func query(_ sql: String, _ parameters: [String?] = [], timeoutMs: Int = 5_000, describedAs label: String? = nil) throws
+        -> [[String?]]
+    {
+        let sqlForErrors = label ?? sql
         guard let connection = handle, PQstatus(connection) == CONNECTION_OK else {
             throw PostgresError(.connection, "the connection is closed")
         }
@@ -92,12 +98,12 @@ public final class PostgresConnection {
             : values.map { UnsafePointer($0) }.withUnsafeBufferPointer {
                 PQsendQueryParams(connection, sql, Int32(parameters.count), nil, $0.baseAddress, nil, nil, 0)
             }
-        guard sent == 1 else { throw failed(sql, Self.message(connection)) }
+        guard sent == 1 else { throw failed(sqlForErrors, Self.message(connection)) }
 
         var rows: [[String?]] = []
         var error: String?
         while true {
-            guard PQconsumeInput(connection) == 1 else { throw failed(sql, Self.message(connection)) }
+            guard PQconsumeInput(connection) == 1 else { throw failed(sqlForErrors, Self.message(connection)) }
             if PQisBusy(connection) == 0 {
                 guard let result = PQgetResult(connection) else { break }
                 switch PQresultStatus(result) {
@@ -113,10 +119,10 @@ public final class PostgresConnection {
             }
             guard Self.wait(for: Int16(POLLIN), on: PQsocket(connection), until: deadline) else {
                 cancelAndClose()
-                throw failed(sql, "no answer within \(timeoutMs) ms; cancelled")
+                throw failed(sqlForErrors, "no answer within \(timeoutMs) ms; cancelled")
             }
         }
-        if let error { throw failed(sql, error) }
+        if let error { throw failed(sqlForErrors, error) }
         return rows
     }
 

@@ -47,14 +47,17 @@ extension PostgresServer {
             if let password = spec.superuserPassword {
                 let verifier = try connection.scramVerifier(password: password, user: spec.superuser)
                 try connection.query(
-                    "ALTER ROLE \(PostgresConnection.identifier(spec.superuser)) PASSWORD \(PostgresConnection.literal(verifier))")
+                    "ALTER ROLE \(PostgresConnection.identifier(spec.superuser)) PASSWORD \(PostgresConnection.literal(verifier))",
+                    describedAs: "ALTER ROLE \(spec.superuser) PASSWORD …")
             }
             let role = PostgresConnection.identifier(spec.replicationUser)
             let password = try spec.replicationPassword.map {
                 PostgresConnection.literal(try connection.scramVerifier(password: $0, user: spec.replicationUser))
             } ?? "NULL"
             let exists = try connection.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [spec.replicationUser]).count == 1
-            try connection.query("\(exists ? "ALTER" : "CREATE") ROLE \(role) WITH LOGIN REPLICATION PASSWORD \(password)")
+            try connection.query(
+                "\(exists ? "ALTER" : "CREATE") ROLE \(role) WITH LOGIN REPLICATION PASSWORD \(password)",
+                describedAs: "\(exists ? "ALTER" : "CREATE") ROLE \(spec.replicationUser) WITH LOGIN REPLICATION PASSWORD …")
             for function in [
                 "pg_catalog.pg_ls_dir(text, boolean, boolean)", "pg_catalog.pg_stat_file(text, boolean)",
                 "pg_catalog.pg_read_binary_file(text)", "pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean)",

@@ -23,11 +23,24 @@ extension PostgresServer {
         dropConnection()
         var arguments = ["start", "-D", spec.dataDirectory, "-l", spec.logFile, "-w", "-t", lifecycleSeconds, "-s"]
         if let options { arguments += ["-o", options] }
-        try tools.run("pg_ctl", arguments, timeoutMs: lifecycleToolTimeoutMs)
+        do {
+            try tools.run("pg_ctl", arguments, timeoutMs: lifecycleToolTimeoutMs)
+        } catch var error as PostgresError {
+            // pg_ctl only says "examine the log output": the reason is in the server's log.
+            let tail = serverLogTail()
+            if !tail.isEmpty { error.message += "; the server log ends: " + tail }
+            throw error.scrubbed(of: spec.secrets)
+        }
         try waitUntil(timeoutMs: spec.startTimeoutMs, "the server did not accept connections") {
             try withConnection { try $0.query("SELECT 1") }
             return true
         }
+    }
+
+    /// The last lines of the server's log file, joined with " | " (empty when there is none).
+    func serverLogTail(_ count: Int = 5) -> String {
+        guard let text = try? String(contentsOfFile: spec.logFile, encoding: .utf8) else { return "" }
+        return ToolOutput(status: 0, stdout: "", stderr: String(text.suffix(8_192))).stderrTail(count)
     }
 
     /// Stops the server with `pg_ctl stop -m MODE -w` and returns when it is gone; does nothing

@@ -129,14 +129,17 @@ import Testing
         #expect(eventually { try third.query("SELECT count(*) FROM after_failover") == [["0"]] })
     }
 
-    @Test func movingAsideKeepsTheOldDirectoryAndABaseBackupMakesAFreshOne() throws {
+    @Test func slotsOfFormerMembersAreDroppedAndMovingAsideKeepsTheOldDirectoryForAFreshBaseBackup() throws {
         let (primary, standby) = try primaryAndStandby()
         defer {
             standby.cleanUp()
             primary.cleanUp()
         }
         let table = members(primary, standby)
+        #expect(try primary.server.ensureSlots(for: [1]) == SlotChanges(inUse: [2]))  // still streaming: kept
         try standby.server.stop(.fast)
+        #expect(eventually { try primary.server.ensureSlots(for: [1]) == SlotChanges(dropped: [2]) })
+        #expect(try primary.server.ensureSlots(for: [1, 2]) == SlotChanges(created: [2]))
 
         let moved = try standby.server.moveAside()
         #expect(moved.hasPrefix(standby.server.spec.dataDirectory + ".moved-"))

@@ -32,7 +32,12 @@ struct TestNode {
         edit(&spec)
         var logger = Logger(label: "pgraft.postgres.node\(id)")
         logger.logLevel = .notice
-        return TestNode(id: id, sandbox: sandbox, server: try PostgresServer(spec: spec, logger: logger))
+        do {
+            return TestNode(id: id, sandbox: sandbox, server: try PostgresServer(spec: spec, logger: logger))
+        } catch {
+            sandbox.cleanUp()
+            throw error
+        }
     }
 
     var address: ServerAddress { ServerAddress(host: "127.0.0.1", port: sandbox.port) }
