@@ -152,9 +152,13 @@ public final class PostgresConnection {
         close()
     }
 
+    /// The error of a failed statement: `.connection` when the connection is gone with it (the
+    /// server closed it or went away), so a caller knows a new connection may succeed; `.query`
+    /// otherwise, including a statement that did not answer in time.
     private func failed(_ sql: String, _ message: String) -> PostgresError {
         let statement = sql.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
-        return PostgresError(.query, "\(statement.prefix(120)): \(message)")
+        let lost = handle.map { PQstatus($0) == CONNECTION_BAD } ?? false
+        return PostgresError(lost ? .connection : .query, "\(statement.prefix(120)): \(message)")
     }
 
     private static func rows(of result: OpaquePointer) -> [[String?]] {

@@ -10,6 +10,11 @@ extension PostgresServer {
     /// 2. a first start that only the server's user can reach (Unix socket, mode 0700, trusting the
     ///    superuser), to set the roles' passwords (``ensureRoles()``) before any password is asked;
     /// 3. the final configuration and a start as primary.
+    ///
+    /// The C locale keeps the collation of text indexes independent of each host's C library, so
+    /// a standby on a host with another glibc reads the primary's indexes correctly. When a step
+    /// after `initdb` fails, the server is stopped and the directory left as it is: it holds a
+    /// cluster, so a second call refuses it; move it aside to start over.
     public func initialize(members: MemberAddresses) throws {
         if case .initialized = inspectDataDirectory() {
             throw PostgresError(.state, setting: "postgres.data_dir", "\(spec.dataDirectory) already holds a database cluster")
@@ -27,14 +32,19 @@ extension PostgresServer {
         try tools.run("initdb", arguments, timeoutMs: 300_000)
         logger.info("initialized a database cluster", metadata: ["data_dir": "\(spec.dataDirectory)"])
 
-        // Bootstrap: the superuser may not have its password yet, so trust it over a private socket.
-        try writeConfiguration(standby: [], synchronousStandbyNames: "", members: nil)
-        try AtomicFile.write("local all \(spec.superuser) trust\n", to: dataFile("pg_hba.conf"), owner: user)
-        try startServer(options: "-c unix_socket_permissions=0700 -c listen_addresses=''")
-        try ensureRoles()
-        try stop(.fast)
-
-        try start(as: .primary, members: members, synchronousStandbys: SynchronousStandbys.none)
+        do {
+            // Bootstrap: the superuser may not have its password yet, so trust it over a private socket.
+            try writeConfiguration(standby: [], synchronousStandbyNames: "", members: nil)
+            try AtomicFile.write("local all \(spec.superuser) trust\n", to: dataFile("pg_hba.conf"), owner: user)
+            try startServer(options: "-c unix_socket_permissions=0700 -c listen_addresses=''")
+            try ensureRoles()
+            try stop(.fast)
+            try start(as: .primary, members: members, synchronousStandbys: SynchronousStandbys.none)
+        } catch {
+            // Leave no half-made server running; the directory stays for the operator to look at.
+            try? stop(.immediate)
+            throw error
+        }
     }
 
     /// Gives the superuser its password (when it has one) and makes the replication role: `LOGIN

@@ -40,7 +40,7 @@ extension PostgresServer {
     /// The last lines of the server's log file, joined with " | " (empty when there is none).
     func serverLogTail(_ count: Int = 5) -> String {
         guard let text = try? String(contentsOfFile: spec.logFile, encoding: .utf8) else { return "" }
-        return ToolOutput(status: 0, stdout: "", stderr: String(text.suffix(8_192))).stderrTail(count)
+        return ToolOutput.lastLines(of: String(text.suffix(8_192)), count)
     }
 
     /// Stops the server with `pg_ctl stop -m MODE -w` and returns when it is gone; does nothing

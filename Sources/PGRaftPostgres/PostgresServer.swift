@@ -62,18 +62,27 @@ public final class PostgresServer: Sendable {
     }
 
     /// Runs `body` with the kept connection (made when there is none, dropped after a failure), one
-    /// caller at a time.
+    /// caller at a time. When a kept connection turns out to be gone (the server restarted, or
+    /// ended the session), `body` runs once more on a new one, so a healthy server is not reported
+    /// down because of an old connection; a statement that timed out is not repeated.
     @discardableResult
     func withConnection<T>(timeoutMs: Int = PostgresServer.queryTimeoutMs, _ body: (PostgresConnection) throws -> T) throws -> T {
         try connectionCache.lock.withLock {
-            let connection: PostgresConnection
             if let kept = connectionCache.connection, kept.isOpen {
-                connection = kept
-            } else {
-                connectionCache.connection = nil
-                connection = try connect(timeoutMs: timeoutMs)
-                connectionCache.connection = connection
+                do {
+                    return try body(kept)
+                } catch let error as PostgresError where error.code == .connection {
+                    kept.close()
+                    connectionCache.connection = nil
+                } catch {
+                    kept.close()
+                    connectionCache.connection = nil
+                    throw error
+                }
             }
+            connectionCache.connection = nil
+            let connection = try connect(timeoutMs: timeoutMs)
+            connectionCache.connection = connection
             do {
                 return try body(connection)
             } catch {

@@ -17,8 +17,11 @@ public struct ToolOutput: Sendable, Equatable {
     }
 
     /// The last `count` non-empty lines of standard error, joined with " | ": what an error shows.
-    public func stderrTail(_ count: Int = 5) -> String {
-        let lines = stderr.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    public func stderrTail(_ count: Int = 5) -> String { Self.lastLines(of: stderr, count) }
+
+    /// The last `count` non-empty lines of `text`, trimmed and joined with " | ".
+    static func lastLines(of text: String, _ count: Int) -> String {
+        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         return lines.suffix(count).joined(separator: " | ")
     }
 }

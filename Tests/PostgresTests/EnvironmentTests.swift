@@ -138,7 +138,35 @@ import Testing
         #expect(error?.message.contains("invalid value for parameter \"shared_buffers\": \"plenty\"") == true, "\(String(describing: error))")
     }
 
+    @Test func aToolThatOutlivesItsTimeoutIsKilledWithWhatItStarted() throws {
+        let node = try TestNode.make(1)
+        defer { node.cleanUp() }
+        // Something that accepts the connection and never answers: pg_basebackup would wait a minute.
+        let listener = try listen(on: node.sandbox.port)
+        defer { close(listener) }
+        let target = node.sandbox.directory + "/never"
+        let started = ContinuousClock.now
+        let error = #expect(throws: PostgresError.self) {
+            try node.server.tools.run(
+                "pg_basebackup", ["-D", target, "-d", "host=127.0.0.1 port=\(node.sandbox.port) connect_timeout=60", "--no-password"],
+                timeoutMs: 300)
+        }
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(error?.code == .toolTimedOut)
+        #expect(error?.message.contains("did not finish within 300 ms") == true, "\(String(describing: error))")
+        #expect(processes(mentioning: target).isEmpty)
+    }
+
     // MARK: - Helpers
+
+    /// The ids of the processes whose command line mentions `text`.
+    private func processes(mentioning text: String) -> [String] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.filter { $0.allSatisfy(\.isNumber) }.filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            return String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).contains(text)
+        }
+    }
 
     private func withBin(_ node: TestNode, _ bin: String) -> PostgresServerSpec {
         var spec = node.server.spec

@@ -39,6 +39,12 @@ import Testing
         try node.query("CREATE TABLE growth (n int); INSERT INTO growth SELECT generate_series(1, 1000)")
         #expect(eventually { (node.observe(table).running?.flushed ?? .zero) > running.flushed })
 
+        // The library keeps its connection between observations; one the server ended is replaced at once.
+        let ended = try node.query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pgraft' AND pid <> pg_backend_pid()")
+        #expect(ended == [["t"]])
+        #expect(node.observe(table).running?.postmasterPID == running.postmasterPID)
+
         // The replication role exists with what streaming and rewinding need.
         let role = try node.query("SELECT rolreplication, rolcanlogin FROM pg_roles WHERE rolname = 'pgraft_replication'")
         #expect(role == [["t", "t"]])

@@ -29,6 +29,7 @@ import Testing
 
         #expect(eventually { primary.observe(table).running?.standbys.map(\.node) == [2] })
         #expect(primary.observe(table).running?.standbys.first?.streaming == true)
+        #expect((primary.observe(table).running?.standbys.first?.flushed ?? .zero) > .zero)
         let slot = try primary.query("SELECT active FROM pg_replication_slots WHERE slot_name = 'pgraft_node_2'")
         #expect(slot == [["t"]])
 
