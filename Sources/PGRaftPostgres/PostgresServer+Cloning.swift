@@ -18,7 +18,8 @@ extension PostgresServer {
     }
 
     /// Makes this server a copy of `upstream` with `pg_basebackup` (`-X stream -c fast`, into the
-    /// empty or absent data directory), then writes the standby configuration for `upstream`. The
+    /// empty or absent data directory), then writes the standby configuration for `upstream`, with
+    /// no synchronous standbys (the copied file has the upstream's). The
     /// server is left stopped; ``start(as:members:synchronousStandbys:)`` as a standby of `upstream`
     /// follows. A directory that is not empty is an error: move it aside first (``moveAside()``).
     public func baseBackup(from upstream: Upstream, members: MemberAddresses, timeoutMs: Int = 3_600_000) throws {
@@ -34,14 +35,15 @@ extension PostgresServer {
         ]
         if !spec.syncToDisk { arguments.append("--no-sync") }
         try tools.run("pg_basebackup", arguments, timeoutMs: timeoutMs)
-        try configure(as: .standby(of: upstream), members: members)
+        // The copy holds the upstream's pgraft.conf, whose synchronous standbys are the upstream's.
+        try configure(as: .standby(of: upstream), members: members, synchronousStandbys: SynchronousStandbys.none)
         logger.info("made a base backup", metadata: ["upstream": "\(upstream)"])
     }
 
     /// Rewinds this stopped server's data directory to where it left `upstream`'s history with
     /// `pg_rewind --source-server` (as the replication role, which ``ensureRoles()`` lets read the
-    /// files it needs), then writes the standby configuration for `upstream` (the rewind copies the
-    /// upstream's configuration files). A directory that was not shut down cleanly is first
+    /// files it needs), then writes the standby configuration for `upstream`, with no synchronous
+    /// standbys (the rewind copies the upstream's configuration files). A directory that was not shut down cleanly is first
     /// recovered by `pg_rewind` itself. When the rewind fails the directory may be unusable: move it
     /// aside and make a base backup.
     public func rewind(from upstream: Upstream, members: MemberAddresses, timeoutMs: Int = 3_600_000) throws {
@@ -50,7 +52,7 @@ extension PostgresServer {
         var arguments = ["-D", spec.dataDirectory, "--source-server=\(upstreamConninfo(upstream, database: "postgres"))"]
         if !spec.syncToDisk { arguments.append("--no-sync") }
         try tools.run("pg_rewind", arguments, timeoutMs: timeoutMs)
-        try configure(as: .standby(of: upstream), members: members)
+        try configure(as: .standby(of: upstream), members: members, synchronousStandbys: SynchronousStandbys.none)
         logger.info("rewound the data directory", metadata: ["upstream": "\(upstream)"])
     }
 

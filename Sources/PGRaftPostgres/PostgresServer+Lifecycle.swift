@@ -64,9 +64,11 @@ extension PostgresServer {
     /// Promotes the running standby (`pg_ctl promote -w`) and returns when it accepts writes
     /// (`pg_is_in_recovery()` is false) and a checkpoint has put the new timeline in its control
     /// file (which `pg_rewind` reads from its source); does nothing to a server that is already a
-    /// primary. The
-    /// configuration keeps its standby settings, which a primary ignores, until the next
-    /// ``configure(as:members:synchronousStandbys:)``; `standby.signal` is removed by the promotion.
+    /// primary. The configuration keeps its standby settings, which a primary ignores, until the
+    /// next ``configure(as:members:synchronousStandbys:)``; the promotion removes `standby.signal`.
+    ///
+    /// - Important: Set the synchronous standbys (``setSynchronousStandbys(_:)``, which works on a
+    ///   standby too) before promoting, so that no commit is acknowledged without them.
     public func promote() throws {
         guard postmaster != nil else { throw PostgresError(.state, "no server of \(spec.dataDirectory) runs to promote") }
         let inRecovery = try withConnection { try $0.query("SELECT pg_is_in_recovery()").first?.first ?? nil }

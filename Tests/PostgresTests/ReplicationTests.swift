@@ -148,7 +148,13 @@ import Testing
         #expect(standby.observe(table).dataDirectory == .empty)
 
         try primary.query("CREATE TABLE fresh (n int)")
+        try primary.server.setSynchronousStandbys(SynchronousStandbys(count: 1, of: [2]))
         try standby.server.baseBackup(from: primary.upstream, members: table)
+        // The copy's pgraft.conf is the clone's own: its port, its upstream, no synchronous standbys of the primary.
+        let copied = standby.server.currentConfiguration()
+        #expect(copied["port"] == "\(standby.sandbox.port)")
+        #expect(copied["synchronous_standby_names"] == "")
+        #expect(copied["primary_slot_name"] == "pgraft_node_2")
         try standby.server.start(as: .standby(of: primary.upstream), members: table)
         #expect(eventually { standby.observe(table).running?.streamingFrom == 1 })
         #expect(eventually { try standby.query("SELECT count(*) FROM fresh") == [["0"]] })
