@@ -47,7 +47,7 @@ let package = Package(
         // promote, base backup, rewind, slots, observation) with PostgreSQL's own tools and libpq.
         .target(
             name: "PGRaftPostgres",
-            dependencies: ["PGRaftBridge", "CLibPQ", "CShims", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["PGRaftBridge", "CLibPQ", .product(name: "Logging", package: "swift-log")]
         ),
         // Deterministic cluster simulator over NodeMachine: virtual clock, simulated network and storage, safety checkers.
         .target(name: "RaftSim", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftNode", "PGRaftClient"]),
