@@ -11,11 +11,29 @@ extension PostgresServer {
     /// Checks that the environment fits the spec, each failure an error naming the setting: a tool
     /// missing from `postgres.bin_dir`; a data directory owned by another user, or whose parent does
     /// not exist or cannot be written by the server's user (`postgres.data_dir`); the port taken by
-    /// something other than this data directory's server (`postgres.port`).
+    /// something other than this data directory's server (`postgres.port`); a private directory the
+    /// server's user cannot enter.
     public func checkEnvironment() throws {
         for tool in Self.requiredTools { _ = try tools.path(of: tool) }
         try checkDataDirectory()
+        try checkPrivateDirectory()
         try checkPort()
+    }
+
+    /// Checks that the server's user can reach the passfile in the private directory (its WAL
+    /// receiver reads it when it connects upstream); a directory not there yet is made when the
+    /// passfile is first written.
+    public func checkPrivateDirectory() throws {
+        var info = stat()
+        guard stat(spec.privateDirectory, &info) == 0 else { return }
+        let mode = info.st_mode
+        let enterable =
+            info.st_uid == user.uid ? mode & 0o100 != 0 : info.st_gid == user.gid ? mode & 0o010 != 0 : mode & 0o001 != 0
+        guard enterable else {
+            throw PostgresError(
+                .environment,
+                "\(user.name) cannot enter \(spec.privateDirectory) (mode \(String(mode & 0o7777, radix: 8))), where the server reads its passfile")
+        }
     }
 
     /// The data-directory part of ``checkEnvironment()``.

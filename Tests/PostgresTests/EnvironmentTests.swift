@@ -62,6 +62,16 @@ import Testing
         #expect(unwritable?.message.contains("cannot be written by postgres") == true, "\(String(describing: unwritable))")
     }
 
+    @Test(.enabled(if: getuid() == 0, "only root can make a directory the server's user cannot enter"))
+    func aPrivateDirectoryTheServersUserCannotEnterIsAnError() throws {
+        let node = try TestNode.make(1)
+        defer { node.cleanUp() }
+        try FileManager.default.createDirectory(
+            atPath: node.server.spec.privateDirectory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        let error = #expect(throws: PostgresError.self) { try node.server.checkEnvironment() }
+        #expect(error?.message.contains("postgres cannot enter \(node.server.spec.privateDirectory)") == true, "\(String(describing: error))")
+    }
+
     @Test func aPortTakenByAnotherProgramIsAnErrorNamingThePort() throws {
         let node = try TestNode.make(1)
         defer { node.cleanUp() }
