@@ -43,6 +43,12 @@ let package = Package(
         // The failover decisions (the bridge core): what to do with the local PostgreSQL given the
         // node's view of the cluster. The standard library only; plugins/bridge and the simulator run it.
         .target(name: "PGRaftBridge"),
+        // Performs the PostgreSQL operations the bridge core decides (initdb, configuration, start, stop,
+        // promote, base backup, rewind, slots, observation) with PostgreSQL's own tools and libpq.
+        .target(
+            name: "PGRaftPostgres",
+            dependencies: ["PGRaftBridge", "CLibPQ", .product(name: "Logging", package: "swift-log")]
+        ),
         // Deterministic cluster simulator over NodeMachine: virtual clock, simulated network and storage, safety checkers.
         .target(name: "RaftSim", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftNode", "PGRaftClient", "PGRaftBridge"]),
         .executableTarget(name: "pgraft-sim", dependencies: ["RaftSim", "RaftCore", "PGRaftNode", "PGRaftBridge"]),
@@ -184,6 +190,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CLITests", dependencies: ["PGRaftCLI", "PGRaftAPI", "PGRaftKit", "PGRaftTestSupport"]),
+        .testTarget(name: "PostgresTests", dependencies: ["PGRaftPostgres", "PGRaftBridge", "PGRaftTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["PGRaftKit", "PGRaftBytes", "PGRaftTestSupport", "RaftSim"]),
     ],
     swiftLanguageModes: [.v6]

@@ -27,8 +27,9 @@ public final class LocalPostgres: @unchecked Sendable {
     /// A libpq connection string for the server.
     public var conninfo: String { "host=\(directory) port=\(port) dbname=postgres user=postgres" }
 
-    /// Runs initdb.
-    public init() throws {
+    /// Makes the directory and picks the port; runs initdb unless `initialize` is false (a test
+    /// of code that makes the data directory itself wants only the place and the port).
+    public init(initialize: Bool = true) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binDirectory + "/initdb") else {
             throw Failure(description: "PostgreSQL server binaries not found in \(Self.binDirectory) (install postgresql-15)")
         }
@@ -36,6 +37,7 @@ public final class LocalPostgres: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         port = try LoopbackPorts.free(1)[0]
         if getuid() == 0 { try Self.run("/bin/chown", ["postgres:postgres", directory]) }
+        guard initialize else { return }
         try runAsOwner("initdb", ["-D", dataDirectory, "-U", "postgres", "-A", "trust", "--no-sync"])
     }
 

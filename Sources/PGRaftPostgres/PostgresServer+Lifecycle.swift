@@ -1,0 +1,100 @@
+import Foundation
+
+extension PostgresServer {
+    /// Writes the configuration for `role` (see ``configure(as:members:synchronousStandbys:)``),
+    /// then starts the server with `pg_ctl start -w` and returns when it accepts connections (a
+    /// standby: when it has reached a consistent state). The server logs to
+    /// ``PostgresServerSpec/logFile``.
+    ///
+    /// A server of this data directory that already runs is an error, as is the port taken by
+    /// another program (`postgres.port`).
+    public func start(as role: ServerRole, members: MemberAddresses, synchronousStandbys: SynchronousStandbys? = nil) throws {
+        if let running = postmaster {
+            throw PostgresError(.state, "the server of \(spec.dataDirectory) already runs (pid \(running.pid))")
+        }
+        try checkPort()
+        try configure(as: role, members: members, synchronousStandbys: synchronousStandbys)
+        try startServer(options: nil)
+        logger.info("started the server", metadata: ["role": "\(role)", "pid": "\(postmaster?.pid ?? 0)"])
+    }
+
+    /// `pg_ctl start -w` with `options` for the postmaster (`-o`), then a first connection.
+    func startServer(options: String?) throws {
+        dropConnection()
+        var arguments = ["start", "-D", spec.dataDirectory, "-l", spec.logFile, "-w", "-t", lifecycleSeconds, "-s"]
+        if let options { arguments += ["-o", options] }
+        do {
+            try tools.run("pg_ctl", arguments, timeoutMs: lifecycleToolTimeoutMs)
+        } catch var error as PostgresError {
+            // pg_ctl only says "examine the log output": the reason is in the server's log.
+            let tail = serverLogTail()
+            if !tail.isEmpty { error.message += "; the server log ends: " + tail }
+            throw error.scrubbed(of: spec.secrets)
+        }
+        try waitUntil(timeoutMs: spec.startTimeoutMs, "the server did not accept connections") {
+            try withConnection { try $0.query("SELECT 1") }
+            return true
+        }
+    }
+
+    /// The last lines of the server's log file, joined with " | " (empty when there is none).
+    func serverLogTail(_ count: Int = 5) -> String {
+        guard let text = try? String(contentsOfFile: spec.logFile, encoding: .utf8) else { return "" }
+        return ToolOutput.lastLines(of: String(text.suffix(8_192)), count)
+    }
+
+    /// Stops the server with `pg_ctl stop -m MODE -w` and returns when it is gone; does nothing
+    /// when no server of this data directory runs.
+    public func stop(_ mode: ShutdownMode = .fast) throws {
+        dropConnection()
+        guard let running = postmaster else { return }
+        try tools.run(
+            "pg_ctl", ["stop", "-D", spec.dataDirectory, "-m", mode.rawValue, "-w", "-t", lifecycleSeconds, "-s"],
+            timeoutMs: lifecycleToolTimeoutMs)
+        logger.info("stopped the server", metadata: ["mode": "\(mode.rawValue)", "pid": "\(running.pid)"])
+    }
+
+    /// Makes the running server read its configuration files again (`pg_ctl reload`, which works
+    /// in every state, also before a standby accepts connections).
+    public func reload() throws {
+        guard postmaster != nil else { throw PostgresError(.state, "no server of \(spec.dataDirectory) runs to reload") }
+        try tools.run("pg_ctl", ["reload", "-D", spec.dataDirectory, "-s"], timeoutMs: 30_000)
+    }
+
+    /// Promotes the running standby (`pg_ctl promote -w`) and returns when it accepts writes
+    /// (`pg_is_in_recovery()` is false) and a checkpoint has put the new timeline in its control
+    /// file (which `pg_rewind` reads from its source); does nothing to a server that is already a
+    /// primary. The configuration keeps its standby settings, which a primary ignores, until the
+    /// next ``configure(as:members:synchronousStandbys:)``; the promotion removes `standby.signal`.
+    ///
+    /// - Important: Set the synchronous standbys (``setSynchronousStandbys(_:)``, which works on a
+    ///   standby too) before promoting, so that no commit is acknowledged without them.
+    public func promote() throws {
+        guard postmaster != nil else { throw PostgresError(.state, "no server of \(spec.dataDirectory) runs to promote") }
+        let inRecovery = try withConnection { try $0.query("SELECT pg_is_in_recovery()").first?.first ?? nil }
+        guard inRecovery == "t" else { return }
+        try tools.run("pg_ctl", ["promote", "-D", spec.dataDirectory, "-w", "-t", lifecycleSeconds, "-s"], timeoutMs: lifecycleToolTimeoutMs)
+        try waitUntil(timeoutMs: spec.startTimeoutMs, "the promoted server did not leave recovery") {
+            try withConnection { try $0.query("SELECT pg_is_in_recovery()").first?.first ?? nil } == "f"
+        }
+        // The checkpoint that ends a promotion runs in the background; until it is done the control
+        // file still names the old timeline, and pg_rewind against this server would find "no
+        // rewind required" for a diverged old primary. Wait for one now.
+        try withConnection(timeoutMs: lifecycleToolTimeoutMs) { try $0.query("CHECKPOINT", timeoutMs: lifecycleToolTimeoutMs) }
+        logger.info("promoted the server")
+    }
+
+    /// Points the running standby at `upstream` without a restart: rewrites `primary_conninfo` and
+    /// `primary_slot_name`, reloads (PostgreSQL 13 and later restart the WAL receiver with the new
+    /// settings; `wal_retrieve_retry_interval` = 100ms makes it reconnect at once) and returns when
+    /// the server reports the new `primary_conninfo`.
+    public func follow(_ upstream: Upstream, members: MemberAddresses) throws {
+        try configure(as: .standby(of: upstream), members: members)
+        try reload()
+        let expected = ServerConfiguration.primaryConninfo(spec: spec, upstream: upstream, passfile: passfile)
+        try waitUntil(timeoutMs: spec.startTimeoutMs, "the server did not take the new primary_conninfo") {
+            try withConnection { try $0.query("SELECT current_setting('primary_conninfo')").first?.first ?? nil } == expected
+        }
+        logger.info("following a new upstream", metadata: ["upstream": "\(upstream)"])
+    }
+}
