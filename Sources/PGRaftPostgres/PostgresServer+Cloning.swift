@@ -20,7 +20,7 @@ extension PostgresServer {
     /// Makes this server a copy of `upstream` with `pg_basebackup` (`-X stream -c fast`, into the
     /// empty or absent data directory), then writes the standby configuration for `upstream`, with
     /// no synchronous standbys (the copied file has the upstream's). The
-    /// server is left stopped; ``start(as:members:synchronousStandbys:)`` as a standby of `upstream`
+    /// server is left stopped; ``start(as:members:synchronousStandbyNames:)`` as a standby of `upstream`
     /// follows. A directory that is not empty is an error: move it aside first (``moveAside()``).
     public func baseBackup(from upstream: Upstream, members: MemberAddresses, timeoutMs: Int = 3_600_000) throws {
         guard postmaster == nil else { throw PostgresError(.state, "the server of \(spec.dataDirectory) runs; stop it first") }
@@ -36,7 +36,7 @@ extension PostgresServer {
         if !spec.syncToDisk { arguments.append("--no-sync") }
         try tools.run("pg_basebackup", arguments, timeoutMs: timeoutMs)
         // The copy holds the upstream's pgraft.conf, whose synchronous standbys are the upstream's.
-        try configure(as: .standby(of: upstream), members: members, synchronousStandbys: SynchronousStandbys.none)
+        try configure(as: .standby(of: upstream), members: members, synchronousStandbyNames: "")
         logger.info("made a base backup", metadata: ["upstream": "\(upstream)"])
     }
 
@@ -52,7 +52,7 @@ extension PostgresServer {
         var arguments = ["-D", spec.dataDirectory, "--source-server=\(upstreamConninfo(upstream, database: "postgres"))"]
         if !spec.syncToDisk { arguments.append("--no-sync") }
         try tools.run("pg_rewind", arguments, timeoutMs: timeoutMs)
-        try configure(as: .standby(of: upstream), members: members, synchronousStandbys: SynchronousStandbys.none)
+        try configure(as: .standby(of: upstream), members: members, synchronousStandbyNames: "")
         logger.info("rewound the data directory", metadata: ["upstream": "\(upstream)"])
     }
 

@@ -7,16 +7,16 @@ import Foundation
 extension PostgresServer {
     /// Writes the server's configuration for `role` (see ``ServerConfiguration``): the passfile,
     /// `pgraft.conf`, the include line of `postgresql.conf`, `pg_hba.conf` admitting `members`, and
-    /// `standby.signal` present for a standby, absent for a primary. `synchronousStandbys` nil keeps
+    /// `standby.signal` present for a standby, absent for a primary. `synchronousStandbyNames` nil keeps
     /// the value the file has. Idempotent; a running server sees the change only after a reload
     /// (most settings) or a restart (the role, the listen address, the port).
-    public func configure(as role: ServerRole, members: MemberAddresses, synchronousStandbys: SynchronousStandbys? = nil) throws {
+    public func configure(as role: ServerRole, members: MemberAddresses, synchronousStandbyNames: String? = nil) throws {
         let standby: [(String, String)]
         switch role {
         case .primary: standby = []
         case .standby(let upstream): standby = ServerConfiguration.standbySettings(spec: spec, upstream: upstream, passfile: passfile)
         }
-        try writeConfiguration(standby: standby, synchronousStandbyNames: synchronousStandbys?.settingValue, members: members)
+        try writeConfiguration(standby: standby, synchronousStandbyNames: synchronousStandbyNames, members: members)
         let signal = dataFile("standby.signal")
         switch role {
         case .primary:

@@ -39,7 +39,7 @@ extension PostgresServer {
             try startServer(options: "-c unix_socket_permissions=0700 -c listen_addresses=''")
             try ensureRoles()
             try stop(.fast)
-            try start(as: .primary, members: members, synchronousStandbys: SynchronousStandbys.none)
+            try start(as: .primary, members: members, synchronousStandbyNames: "")
         } catch {
             // Leave no half-made server running; the directory stays for the operator to look at.
             try? stop(.immediate)

@@ -1,19 +1,19 @@
 import Foundation
 
 extension PostgresServer {
-    /// Writes the configuration for `role` (see ``configure(as:members:synchronousStandbys:)``),
+    /// Writes the configuration for `role` (see ``configure(as:members:synchronousStandbyNames:)``),
     /// then starts the server with `pg_ctl start -w` and returns when it accepts connections (a
     /// standby: when it has reached a consistent state). The server logs to
     /// ``PostgresServerSpec/logFile``.
     ///
     /// A server of this data directory that already runs is an error, as is the port taken by
     /// another program (`postgres.port`).
-    public func start(as role: ServerRole, members: MemberAddresses, synchronousStandbys: SynchronousStandbys? = nil) throws {
+    public func start(as role: ServerRole, members: MemberAddresses, synchronousStandbyNames: String? = nil) throws {
         if let running = postmaster {
             throw PostgresError(.state, "the server of \(spec.dataDirectory) already runs (pid \(running.pid))")
         }
         try checkPort()
-        try configure(as: role, members: members, synchronousStandbys: synchronousStandbys)
+        try configure(as: role, members: members, synchronousStandbyNames: synchronousStandbyNames)
         try startServer(options: nil)
         logger.info("started the server", metadata: ["role": "\(role)", "pid": "\(postmaster?.pid ?? 0)"])
     }
@@ -65,7 +65,7 @@ extension PostgresServer {
     /// (`pg_is_in_recovery()` is false) and a checkpoint has put the new timeline in its control
     /// file (which `pg_rewind` reads from its source); does nothing to a server that is already a
     /// primary. The configuration keeps its standby settings, which a primary ignores, until the
-    /// next ``configure(as:members:synchronousStandbys:)``; the promotion removes `standby.signal`.
+    /// next ``configure(as:members:synchronousStandbyNames:)``; the promotion removes `standby.signal`.
     ///
     /// - Important: Set the synchronous standbys (``setSynchronousStandbys(_:)``, which works on a
     ///   standby too) before promoting, so that no commit is acknowledged without them.

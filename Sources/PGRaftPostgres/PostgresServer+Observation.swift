@@ -12,14 +12,14 @@ extension PostgresServer {
     /// no running server), and the reason is logged.
     public func observe(members: MemberAddresses) -> ServerObservation {
         let directory = inspectDataDirectory()
-        guard case .initialized = directory, let running = postmaster else {
-            return ServerObservation(dataDirectory: directory)
-        }
+        guard case .initialized = directory else { return ServerObservation(dataDirectory: directory) }
+        let branch = branchMark()
+        guard let running = postmaster else { return ServerObservation(dataDirectory: directory, branch: branch) }
         do {
-            return ServerObservation(dataDirectory: directory, running: try observeRunning(pid: running.pid, members: members))
+            return ServerObservation(dataDirectory: directory, branch: branch, running: try observeRunning(pid: running.pid, members: members))
         } catch {
             logger.debug("the server does not answer", metadata: ["error": "\(error)"])
-            return ServerObservation(dataDirectory: directory)
+            return ServerObservation(dataDirectory: directory, branch: branch)
         }
     }
 

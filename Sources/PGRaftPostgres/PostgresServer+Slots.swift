@@ -42,14 +42,13 @@ extension PostgresServer {
     /// Sets `synchronous_standby_names` in `pgraft.conf`, reloads, and returns when the server
     /// reports the new value. A server that still reports another value when the start timeout has
     /// passed (an `ALTER SYSTEM` of the parameter overrides pgraft's file) is an error.
-    public func setSynchronousStandbys(_ standbys: SynchronousStandbys) throws {
-        try writeConfiguration(standby: nil, synchronousStandbyNames: standbys.settingValue, members: nil)
+    public func setSynchronousStandbys(_ expected: String) throws {
+        try writeConfiguration(standby: nil, synchronousStandbyNames: expected, members: nil)
         try reload()
-        let expected = standbys.settingValue
         try waitUntil(timeoutMs: spec.startTimeoutMs, "the server did not take synchronous_standby_names = '\(expected)'") {
             try synchronousStandbyNames() == expected
         }
-        logger.info("synchronous standbys set", metadata: ["synchronous_standby_names": "\(standbys)"])
+        logger.info("synchronous standbys set", metadata: ["synchronous_standby_names": "\(expected.isEmpty ? "off" : expected)"])
     }
 
     /// The `synchronous_standby_names` the running server has in force.

@@ -66,12 +66,6 @@ import Testing
             ])
     }
 
-    @Test func synchronousStandbysAreWrittenAsAnyKOfTheMembersNames() {
-        #expect(SynchronousStandbys(count: 1, of: [2, 3]).settingValue == "ANY 1 (pgraft_node_2, pgraft_node_3)")
-        #expect(SynchronousStandbys.none.settingValue == "")
-        #expect(SynchronousStandbys(count: 0, of: [2]).settingValue == "")
-    }
-
     @Test func controlDataIsReadFromPgControldata() {
         let output = """
             pg_control version number:            1300

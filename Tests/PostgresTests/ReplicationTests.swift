@@ -39,6 +39,20 @@ import Testing
         #expect(eventually { (standby.observe(table).running?.replayed ?? .zero) >= primaryFlushed })
     }
 
+    @Test func theBranchMarkIsReadBackAndABaseBackupCopiesIt() throws {
+        let primary = try TestNode.make(1)
+        defer { primary.cleanUp() }
+        let standby = try TestNode.make(2)
+        defer { standby.cleanUp() }
+        let table = members(primary, standby)
+        try primary.server.initialize(members: table)
+        #expect(primary.observe(table).branch == 0, "no mark yet")
+        try primary.server.markBranch(7)
+        #expect(primary.observe(table).branch == 7)
+        try standby.server.baseBackup(from: primary.upstream, members: table)
+        #expect(standby.observe(table).branch == 7, "a clone holds a prefix of its upstream's history: its branch")
+    }
+
     @Test func synchronousStandbyNamesAreReadBackAndHoldACommitWhileTheStandbyIsDown() throws {
         let (primary, standby) = try primaryAndStandby()
         defer {
@@ -48,7 +62,7 @@ import Testing
         let table = members(primary, standby)
         try primary.query("CREATE TABLE ledger (n int)")
 
-        try primary.server.setSynchronousStandbys(SynchronousStandbys(count: 1, of: [2]))
+        try primary.server.setSynchronousStandbys("ANY 1 (pgraft_node_2)")
         #expect(try primary.server.synchronousStandbyNames() == "ANY 1 (pgraft_node_2)")
         #expect(primary.observe(table).running?.synchronousStandbyNames == "ANY 1 (pgraft_node_2)")
         #expect(eventually { primary.observe(table).running?.standbys.first?.streaming == true })
@@ -64,7 +78,7 @@ import Testing
         try primary.query("INSERT INTO ledger VALUES (3)", timeoutMs: 20_000)
         #expect(eventually { try standby.query("SELECT count(*) FROM ledger") == [["3"]] })
 
-        try primary.server.setSynchronousStandbys(.none)
+        try primary.server.setSynchronousStandbys("")
         #expect(try primary.server.synchronousStandbyNames() == "")
     }
 
@@ -148,7 +162,7 @@ import Testing
         #expect(standby.observe(table).dataDirectory == .empty)
 
         try primary.query("CREATE TABLE fresh (n int)")
-        try primary.server.setSynchronousStandbys(SynchronousStandbys(count: 1, of: [2]))
+        try primary.server.setSynchronousStandbys("ANY 1 (pgraft_node_2)")
         try standby.server.baseBackup(from: primary.upstream, members: table)
         // The copy's pgraft.conf is the clone's own: its port, its upstream, no synchronous standbys of the primary.
         let copied = standby.server.currentConfiguration()
