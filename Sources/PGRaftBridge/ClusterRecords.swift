@@ -133,3 +133,66 @@ struct RecordWords {
 
     func u64(_ name: String) -> UInt64? { values[name].flatMap { UInt64($0) } }
 }
+
+/// What a member's server looks like, as its bridge last recorded it (key ``key(of:)``): the table
+/// `pgraftctl list` prints and `/v1/cluster` shows for members other than the one asked. A bridge
+/// writes it when its role, timeline or upstream changes, and every few seconds while its WAL moves.
+///
+/// Stored as words: `node=2 role=standby address=10.0.0.2:5432 timeline=3 flushed=0/3000060
+/// replayed=0/3000060 upstream=1 at=1765120000123` (`at`: the writer's wall clock, ms since 1970).
+public struct MemberStatus: Sendable, Equatable {
+    /// The key-value key of `node`'s status.
+    public static func key(of node: UInt64) -> String { "pgraft/status/\(node)" }
+
+    /// The prefix of every status key.
+    public static let keyPrefix = "pgraft/status/"
+
+    /// The member.
+    public var node: UInt64
+    /// Its server's role.
+    public var role: BridgeStatus.Role
+    /// Where the other members and clients reach its server (`host:port`).
+    public var address: String
+    /// Its timeline (0: unknown).
+    public var timeline: UInt32
+    /// The WAL it holds.
+    public var flushed: WALPosition
+    /// The WAL it replayed (a standby), or `flushed` (a primary).
+    public var replayed: WALPosition
+    /// The member it streams from (0: none).
+    public var upstream: UInt64
+    /// When it was written, by the writer's wall clock (ms since 1970).
+    public var writtenAtMs: UInt64
+
+    /// A status.
+    public init(
+        node: UInt64, role: BridgeStatus.Role, address: String, timeline: UInt32, flushed: WALPosition, replayed: WALPosition, upstream: UInt64,
+        writtenAtMs: UInt64
+    ) {
+        self.node = node
+        self.role = role
+        self.address = address
+        self.timeline = timeline
+        self.flushed = flushed
+        self.replayed = replayed
+        self.upstream = upstream
+        self.writtenAtMs = writtenAtMs
+    }
+
+    /// The stored form.
+    public var encoded: [UInt8] {
+        Array(
+            "node=\(node) role=\(role.rawValue) address=\(address) timeline=\(timeline) flushed=\(flushed) replayed=\(replayed) upstream=\(upstream) at=\(writtenAtMs)"
+                .utf8)
+    }
+
+    /// Reads the stored form; nil when the bytes are not one (an address with a space is not).
+    public init?(encoded bytes: [UInt8]) {
+        guard let words = RecordWords(bytes), let node = words.u64("node"), let role = words["role"].flatMap(BridgeStatus.Role.init(rawValue:)),
+            let address = words["address"], let timeline = words.u64("timeline").flatMap(UInt32.init(exactly:)),
+            let flushed = words["flushed"].flatMap(WALPosition.init(text:)), let replayed = words["replayed"].flatMap(WALPosition.init(text:)),
+            let upstream = words.u64("upstream"), let at = words.u64("at")
+        else { return nil }
+        self.init(node: node, role: role, address: address, timeline: timeline, flushed: flushed, replayed: replayed, upstream: upstream, writtenAtMs: at)
+    }
+}

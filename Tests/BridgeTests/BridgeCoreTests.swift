@@ -248,6 +248,11 @@ struct BridgeRecordTests {
             #expect(Topology(encoded: Array(bad.utf8)) == nil, "\(bad)")
         }
         #expect(MemberReport(encoded: Array("node=1 term=1 role=boss timeline=1 branch=1 position=0/1".utf8)) == nil)
+        let status = MemberStatus(
+            node: 2, role: .standby, address: "10.0.0.2:5432", timeline: 3, flushed: WALPosition(0x60), replayed: WALPosition(0x50), upstream: 1,
+            writtenAtMs: 1_765_120_000_123)
+        #expect(MemberStatus(encoded: status.encoded) == status)
+        #expect(MemberStatus(encoded: Array("node=2 role=standby".utf8)) == nil)
     }
 
     @Test("WAL positions read and print as PostgreSQL does")
