@@ -13,7 +13,7 @@ extension PostgresServer {
     public func configure(as role: ServerRole, members: MemberAddresses, synchronousStandbyNames: String? = nil) throws {
         let standby: [(String, String)]
         switch role {
-        case .primary: standby = []
+        case .primary, .detachedStandby: standby = []
         case .standby(let upstream): standby = ServerConfiguration.standbySettings(spec: spec, upstream: upstream, passfile: passfile)
         }
         try writeConfiguration(standby: standby, synchronousStandbyNames: synchronousStandbyNames, members: members)
@@ -23,7 +23,7 @@ extension PostgresServer {
             guard unlink(signal) == 0 || errno == ENOENT else {
                 throw PostgresError(.environment, "cannot remove \(signal): \(String(cString: strerror(errno)))")
             }
-        case .standby:
+        case .standby, .detachedStandby:
             try AtomicFile.write("", to: signal, owner: user)
         }
         logger.info("configured the server", metadata: ["role": "\(role)"])

@@ -97,4 +97,20 @@ extension PostgresServer {
         }
         logger.info("following a new upstream", metadata: ["upstream": "\(upstream)"])
     }
+
+    /// Makes the running standby stream from nobody, by reload, and returns when its WAL receiver
+    /// no longer streams: from then on it takes no WAL from the old primary, so the position it
+    /// reports is one that primary can no longer count on for a commit.
+    public func detach(members: MemberAddresses) throws {
+        try configure(as: .detachedStandby, members: members)
+        try reload()
+        try waitUntil(timeoutMs: spec.startTimeoutMs, "the server did not stop streaming") {
+            try withConnection { connection in
+                let conninfo = try connection.query("SELECT current_setting('primary_conninfo')").first?.first ?? nil
+                let receiving = try connection.query("SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming'").first?.first ?? nil
+                return (conninfo ?? "").isEmpty && receiving == "0"
+            }
+        }
+        logger.info("no longer streaming from any upstream")
+    }
 }

@@ -1,12 +1,11 @@
 import Logging
 import NIOCore
 import NIOPosix
-import PGRaftKit
 import PGRaftClient
 
-/// The api's one connection to consensus on `<run_dir>/consensus.sock`, shared by every HTTP
-/// connection: it greets with `ClientFrameType.hello`, numbers requests, and completes each with
-/// the reply that carries its id, in whatever order they come.
+/// A process's one connection to consensus on `<run_dir>/consensus.sock` (the api's, shared by
+/// every HTTP connection; the bridge's): it greets with `ClientFrameType.hello`, numbers requests,
+/// and completes each with the reply that carries its id, in whatever order they come.
 ///
 /// Every request gets an answer: the reply, or a synthesized one when consensus cannot give it:
 /// `.unavailable` while there is no connection, `.timedOut` for every request pending when it drops,
