@@ -141,7 +141,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "pgraft-bridge",
-            dependencies: ["PGRaftKit", "CLibPQ"],
+            dependencies: ["PGRaftKit", "PGRaftBridge", "PGRaftPostgres", "PGRaftClient", "CShims", .product(name: "Logging", package: "swift-log")],
             path: "plugins/bridge"
         ),
         // The api's logic (routes, the client of consensus.sock, JSON and metrics rendering), kept out

@@ -29,6 +29,13 @@ extension PostgresServer {
         logger.info("configured the server", metadata: ["role": "\(role)"])
     }
 
+    /// Rewrites `pg_hba.conf` to admit `members` (and the operator's lines) and reloads the running
+    /// server, so a member that joined can replicate from it; the rest of the configuration stays.
+    public func admit(members: MemberAddresses) throws {
+        try AtomicFile.write(ServerConfiguration.hba(spec: spec, members: members), to: dataFile("pg_hba.conf"), owner: user)
+        if postmaster != nil { try reload() }
+    }
+
     /// The parameters of the `pgraft.conf` in the data directory (empty when there is none).
     public func currentConfiguration() -> [String: String] {
         guard let text = try? String(contentsOfFile: dataFile(ServerConfiguration.fileName), encoding: .utf8) else { return [:] }

@@ -1,0 +1,68 @@
+import Foundation
+import PGRaftBridge
+import PGRaftClient
+import PGRaftKit
+import PGRaftPostgres
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// The node's view of the cluster, as the core needs it.
+extension BridgeLoop {
+    /// The view from the segment's cluster state and the `pgraft/` records. A consensus that is not
+    /// running (restarting, or gone) leads nothing: the view then names no leader, so a primary
+    /// here is fenced rather than trusted on a state nobody keeps up to date.
+    func clusterView() -> ClusterView {
+        var state = (try? segment?.readClusterState()) ?? nil
+        if !consensusRuns { state?.leaderId = 0 }
+        let voters = state?.members.filter { $0.kind == .voter }.map(\.id).sorted() ?? []
+        let all = state?.members.map(\.id).sorted() ?? []
+        var view = ClusterView(
+            term: state?.term ?? 0, leader: state?.leaderId ?? 0, voters: voters, members: all, topology: nil, topologyRevision: 0, reports: [:])
+        let reply = try? client.submit(.list(prefix: "pgraft/", linearizable: false), timeout: .seconds(2)).wait()
+        guard let reply, reply.status == .ok, case .records(let records, _) = reply.result else { return view }
+        for record in records {
+            if record.key == Topology.key, let t = Topology(encoded: record.value) {
+                view.topology = t
+                view.topologyRevision = record.modRevision
+            } else if record.key.hasPrefix(MemberReport.keyPrefix), let r = MemberReport(encoded: record.value) {
+                view.reports[r.node] = r
+            } else if record.key.hasPrefix(MemberStatus.keyPrefix), let s = MemberStatus(encoded: record.value), s.node != settings.node,
+                let address = Self.serverAddress(s.address)
+            {
+                members.addresses[s.node] = address
+            }
+        }
+        // A removed member's server is no longer admitted nor named.
+        if !all.isEmpty { members.addresses = members.addresses.filter { all.contains($0.key) || $0.key == settings.node } }
+        return view
+    }
+
+    /// Whether this node's consensus process runs and has said it is ready.
+    var consensusRuns: Bool {
+        guard let segment, let index = segment.componentIndex(named: "consensus") else { return segment == nil }
+        let slot = segment.componentSlot(at: index)
+        return slot.isReady && slot.readyPid > 0 && kill(slot.readyPid, 0) == 0
+    }
+
+    /// `host:port` as an address; nil when it is not one.
+    static func serverAddress(_ text: String) -> ServerAddress? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host.isEmpty ? nil : ServerAddress(host: host, port: port)
+    }
+
+    /// Lets the members' hosts replicate from this server when they change (pg_hba.conf, reload).
+    func admitMembers() {
+        let hosts = members.hosts
+        guard hosts != admittedHosts, server.postmaster != nil else { return }
+        do {
+            try server.admit(members: members)
+            admittedHosts = hosts
+        } catch {
+            logger.warning("could not admit the members' hosts \(hosts): \(error)")
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import CShims
+import Foundation
+import Logging
+import PGRaftBridge
+import PGRaftClient
+import PGRaftKit
+import PGRaftPostgres
+
+/// The bridge's shell: every tick it shows the bridge core the node's view of the cluster (the
+/// segment's cluster state, the `pgraft/` records of the replicated key-value store) and what the
+/// local server looks like, and performs what the core asks: operations on the server with
+/// PGRaftPostgres, records through consensus, leadership transfers, the published status.
+///
+/// It runs on one thread of its own (the library blocks), so every member is confined to it.
+final class BridgeLoop: @unchecked Sendable {
+    let settings: BridgeSettings
+    let server: PostgresServer
+    let client: ConsensusClient
+    let segment: SharedSegment?
+    let logger: Logger
+    /// Where the other members and clients reach this server.
+    let address: ServerAddress
+    /// How often the loop looks (ms).
+    let tickMs: Int
+    var core: BridgeCore
+    /// Every member's server address, from their status records and this node's own.
+    var members: MemberAddresses
+    /// The status record last written, and when.
+    var lastStatusRecord: MemberStatus?
+    var lastStatusWriteMs: Int64 = .min / 2
+    /// The hosts pg_hba.conf last admitted.
+    var admittedHosts: [String] = []
+
+    /// A status record is written again at least this often while the WAL moves (ms).
+    static let statusRefreshMs: Int64 = 5_000
+
+    init(
+        settings: BridgeSettings, server: PostgresServer, client: ConsensusClient, segment: SharedSegment?, address: ServerAddress,
+        tickMs: Int, logger: Logger
+    ) {
+        self.settings = settings
+        self.server = server
+        self.client = client
+        self.segment = segment
+        self.address = address
+        self.tickMs = tickMs
+        self.logger = logger
+        core = BridgeCore(settings: settings)
+        members = MemberAddresses([settings.node: address])
+    }
+
+    static func nowMs() -> Int64 { Int64(pgr_monotonic_ms()) }
+
+    /// Ticks until `shouldStop` says so.
+    func run(shouldStop: () -> Bool) {
+        while !shouldStop() {
+            let started = Self.nowMs()
+            tick()
+            let spent = Self.nowMs() - started
+            if spent < Int64(tickMs) { usleep(useconds_t((Int64(tickMs) - spent) * 1_000)) }
+        }
+    }
+
+    /// One look at the cluster and the server, and whatever the core asks for.
+    func tick() {
+        let view = clusterView()
+        admitMembers()
+        feed([.cluster(view), .server(server.observe(members: members)), .tick])
+    }
+
+    /// Feeds `events` in order, with the events each performed action brings back.
+    func feed(_ events: [BridgeEvent]) {
+        var queue = events[...]
+        while let event = queue.popFirst() {
+            for action in core.handle(event, now: Self.nowMs()) {
+                queue.append(contentsOf: perform(action))
+            }
+        }
+    }
+
+    /// Performs one action; returns the events that report its outcome.
+    func perform(_ action: BridgeAction) -> [BridgeEvent] {
+        switch action {
+        case .perform(let operation):
+            logger.info("\(operation.summary)")
+            let failure = run(operation)
+            if let failure { logger.warning("\(operation.summary) failed: \(failure)") }
+            return [.cluster(clusterView()), .performed(operation, failure: failure), .server(server.observe(members: members))]
+        case .write(let record):
+            return [.cluster(clusterView()), .written(record, failure: write(record))]
+        case .transferLeadership(let node):
+            // The reply comes when the target leads; the loop goes on meanwhile and sees the change.
+            _ = client.submit(.transferLeader(id: node), timeout: .seconds(5))
+            return []
+        case .publish(let status):
+            publish(status)
+            return []
+        case .log(let level, let text):
+            switch level {
+            case .debug: logger.debug("\(text)")
+            case .info: logger.info("\(text)")
+            case .warning: logger.warning("\(text)")
+            }
+            return []
+        }
+    }
+}
