@@ -69,8 +69,9 @@ public enum ClientStatus: UInt8, Sendable, Equatable {
     case timedOut = 5
     /// The request failed (the message says why).
     case failed = 6
-    /// This node is not a member of the cluster (it was removed, or its addition has not reached
-    /// it yet): it cannot serve, and retrying here will not help; ask another member.
+    /// This node is not a member of the cluster (it applied its removal, or most of the members it
+    /// dials refuse it: removed, or its addition has not reached them yet): it cannot serve, and
+    /// retrying here will not help; ask another member.
     case notMember = 7
 }
 

@@ -27,11 +27,13 @@ extension NodeMachine {
     /// node removed while it was down learns it on its return unless its id is the highest.
     public var isNonMember: Bool {
         guard let core, core.role.kind != .leader else { return false }
-        let members = core.confState.allMembers
-        guard !members.isEmpty else { return false }
-        guard members.contains(settings.id) else { return true }
+        let conf = core.confState
+        let me = settings.id
+        if !(conf.voters.contains(me) || conf.learners.contains(me) || conf.votersOutgoing.contains(me) || conf.learnersNext.contains(me)) {
+            return !(conf.voters.isEmpty && conf.learners.isEmpty && conf.votersOutgoing.isEmpty && conf.learnersNext.isEmpty)
+        }
         guard !refusedAsNonMemberBy.isEmpty else { return false }
-        let dialled = Set(members.filter { $0 > settings.id })
+        let dialled = Set(conf.allMembers.filter { $0 > me })
         let refusing = refusingPeers.filter { dialled.contains($0) }
         return !dialled.isEmpty && refusing.count * 2 > dialled.count
     }
@@ -63,10 +65,16 @@ extension NodeMachine {
         if core!.confState.allMembers.contains(node) {
             if address(of: node) == newAddress {
                 reply(id, .ok, .written(revision: 0, index: sm.appliedIndex, term: core!.term))
-            } else if sm.addresses[node] == nil {
+            } else if address(of: node) == nil {
                 // Added, but the entry with its address was lost with a leader change: an
-                // operator's retry records it.
-                guard proposeAddress(of: node, newAddress) else { return refuse(.notLeader(leader: core!.leaderID), id) }
+                // operator's retry records it. Only the leader decides (a lagging follower may not
+                // have applied the entry yet), and the state machine sets an address only once.
+                guard core!.isLeader else { return refuse(.notLeader(leader: core!.leaderID), id) }
+                do {
+                    try proposeAddress(of: node, newAddress)
+                } catch {
+                    return refuse(error, id)
+                }
                 wait(adding)
             } else {
                 reply(id, .invalid, .message("node \(node) is already a member, at \(address(of: node) ?? "an unknown address")"))
@@ -79,14 +87,14 @@ extension NodeMachine {
             return refuse(error, id)
         }
         // Applied right after the change, so every member learns where the new one listens.
-        _ = proposeAddress(of: node, newAddress)
+        try? proposeAddress(of: node, newAddress)
         log(.info, "adding node as a learner", [("node", "\(node)"), ("address", newAddress)])
         wait(adding)
     }
 
-    /// Proposes the entry that records where `node` listens; false when this node cannot propose.
-    private mutating func proposeAddress(of node: NodeID, _ address: String) -> Bool {
-        (try? core!.propose(Command.setMemberAddress(node: node, address: address).encode())) != nil
+    /// Proposes the entry that records where `node` listens.
+    private mutating func proposeAddress(of node: NodeID, _ address: String) throws(ProposalError) {
+        _ = try core!.propose(Command.setMemberAddress(node: node, address: address).encode())
     }
 
     mutating func removeNode(_ node: NodeID, _ id: RequestID) {
@@ -156,9 +164,9 @@ extension NodeMachine {
         case .added(let node, let address, let lastTryMs):
             let member = sm.membership.allMembers.contains(node)
             done = member && sm.addresses[node] == address
-            if member, sm.addresses[node] == nil, core.isLeader, now - lastTryMs >= settings.tickMs * 5 {
+            if member, self.address(of: node) == nil, core.isLeader, now - lastTryMs >= settings.tickMs * 5 {
                 waiter.goal = .added(id: node, address: address, lastTryMs: now)
-                if proposeAddress(of: node, address) { log(.info, "recording the address of node \(node) again", [("address", address)]) }
+                if (try? proposeAddress(of: node, address)) != nil { log(.info, "recording the address of node \(node) again", [("address", address)]) }
             }
         case .leads(let target):
             done = core.leaderID == target
@@ -197,10 +205,11 @@ extension NodeMachine {
         sm.addresses[id] ?? settings.configuredMembers.first { $0.id == id }?.address
     }
 
-    /// Tells the transport whom to keep connected: every member with a known address, when that changes.
+    /// Tells the transport whom to keep connected, when that changes: every member, with its address
+    /// ("" when it is not known: the transport then accepts its greeting but cannot dial it).
     mutating func announceMembers() {
         guard core != nil else { return }
-        let list = sm.membership.allMembers.compactMap { id in address(of: id).map { NodeAddress(id: id, address: $0) } }
+        let list = sm.membership.allMembers.map { id in NodeAddress(id: id, address: address(of: id) ?? "") }
         guard !list.isEmpty, list != announcedMembers else { return }
         announcedMembers = list
         out.append(.announceMembers(list))

@@ -78,7 +78,9 @@ public struct ReplicatedStateMachine: Sendable, Equatable {
             commandLogTrimmed += UInt64(dropped)
             return .logTrimmed(through: commandLogTrimmed)
         case .setMemberAddress(let node, let address):
-            if membership.allMembers.contains(node) { addresses[node] = address }
+            // Once: a late or repeated entry (a retried add, a waiter's re-proposal) never moves a
+            // member; a removal clears the address for the next add.
+            if membership.allMembers.contains(node), addresses[node] == nil { addresses[node] = address }
             return .membership
         case .noop:
             return .none

@@ -68,4 +68,6 @@ struct HistoryOp {
     var outcome: Outcome = .pending
     /// The node the operation was last sent to.
     var lastAsked: NodeID?
+    /// Whether that node led when it was asked.
+    var askedLeader = false
 }

@@ -79,6 +79,7 @@ extension Simulation {
         let request = lastRequest
         clients[c].attempt = (request, nodes[target].id)
         history[op].lastAsked = nodes[target].id
+        history[op].askedLeader = nodes[target].core?.isLeader ?? false
         clients[c].attemptDeadline = now + 250
         requestClient[request] = c
         note("client \(c) asks n\(nodes[target].id) to \(history[op].kind.text) (request \(request))")
@@ -181,7 +182,7 @@ extension Simulation {
             // the members' transports refuse it, so it never hears the term that replaced it
             // (pgraft-consensus always runs check-quorum, which steps it down). What it took is not
             // held against the cluster.
-            if !raftConfig.checkQuorum, let asked = op.lastAsked, !members.contains(asked) { continue }
+            if !raftConfig.checkQuorum, op.askedLeader, let asked = op.lastAsked, !members.contains(asked) { continue }
             if op.response == nil {
                 livenessFailure = "op \(i) of client \(op.client) issued at \(op.invoke), after healing, got no answer (\(op.outcome))"
                 return

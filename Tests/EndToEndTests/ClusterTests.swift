@@ -201,6 +201,9 @@ extension EndToEnd {
             #expect(cluster.node(1).waitAllRunning(timeout: 30))
             let health = try HTTP.get(port: cluster.node(1).apiPort, path: "/health")
             #expect(health.status == 503, "\(health.body)")
+            // A request to it is sent elsewhere at once, with the reason.
+            let misdirected = try HTTP.get(port: cluster.node(1).apiPort, path: "/v1/kv/anything")
+            #expect(misdirected.status == 421 && misdirected.body.contains("refuse this node as a non-member"), "\(misdirected.body)")
             // The others go on, and log the refused greetings once, not at every retry.
             _ = try write(cluster, via: current, prefix: "after-", count: 5)
             for id in others {

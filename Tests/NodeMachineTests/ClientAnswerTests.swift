@@ -73,4 +73,28 @@ struct ClientAnswerTests {
         b.feed(leader, .request(8, .addNode(id: 4, address: "127.0.0.1:9999")))
         #expect(b.answers.map(\.status) == [.invalid])
     }
+
+    @Test("adding a founding member again at another address is refused: its configured address stands")
+    func aFoundingMemberKeepsItsAddress() throws {
+        var b = Bench.settled()
+        let leader = b.leader
+        let founder: NodeID = leader == 2 ? 3 : 2
+        let configured = try #require(b.machines[leader]!.address(of: founder))
+        b.feed(leader, .request(9, .addNode(id: founder, address: "10.9.9.9:7000")))
+        #expect(b.answers.map(\.status) == [.invalid])
+        b.settle(ticks: 5)
+        for id: NodeID in [1, 2, 3] { #expect(b.machines[id]!.address(of: founder) == configured) }
+    }
+
+    @Test("only the leader records a lost address: a follower that may lag sends the operator to it")
+    func aFollowerDoesNotRecordALostAddress() {
+        var b = Bench.settled()
+        let leader = b.leader
+        b.feed(leader, .confChange(ConfChange([.init(.addLearner, 4)])))
+        b.settle()
+        let follower: NodeID = leader == 2 ? 3 : 2
+        b.answers = []
+        b.feed(follower, .request(7, .addNode(id: 4, address: "127.0.0.1:7004")))
+        #expect(b.answers.map(\.status) == [.noLeader])
+    }
 }

@@ -116,6 +116,14 @@ import PGRaftBytes
             let reply = ClientReply(id: UInt64(i), status: .ok, leader: 2, result: result)
             #expect(try ClientReply.decode(reply.encoded()) == reply)
         }
+        for status in [ClientStatus.noLeader, .unavailable, .invalid, .timedOut, .failed, .notMember, .notFound] {
+            let reply = ClientReply(id: 1, status: status, leader: 0, result: .message("why"))
+            #expect(try ClientReply.decode(reply.encoded()) == reply)
+        }
+        // A status this build does not know is a clear decoding error.
+        var unknown = ClientReply(id: 1, status: .ok, leader: 0, result: .none).encoded()
+        unknown[8] = 200  // after the 8-byte id
+        #expect { try ClientReply.decode(unknown) } throws: { "\($0)".contains("unknown client status 200") }
     }
 
     @Test func malformedRequestsAndRepliesAreErrorsNeverCrashes() {
@@ -132,7 +140,7 @@ import PGRaftBytes
     }
 
     @Test func theMemberListRoundTrips() throws {
-        let list = HubMemberList(members: [(1, "127.0.0.1:7001"), (4, "[::1]:7004")])
+        let list = HubMemberList(members: [(1, "127.0.0.1:7001"), (4, "[::1]:7004"), (5, "")])
         #expect(try HubMemberList.decode(list.encoded()) == list)
     }
 }

@@ -55,6 +55,17 @@ struct SimulatorTests {
         }
     }
 
+    @Test("the seeds whose reads waited on a removed node pass: it answers at once that it is not a member")
+    func removedNodeSeeds() {
+        // Seed 215046 (five nodes) and 125852 (three) failed the liveness check before issue 11's
+        // last changes: a read went to a node removed while it was cut off, and an older read's
+        // deadline timed out the new one in the round they shared.
+        for (seed, nodes): (UInt64, Int) in [(215046, 5), (125852, 3)] {
+            let r = Simulation.run(SimOptions(seed: seed, nodes: nodes))
+            #expect(r.passed, "seed \(seed): \(r.violation ?? r.livenessFailure ?? "")")
+        }
+    }
+
     @Test("a candidate that wins its term after a later term's leader committed more is no completeness violation")
     func lateWinnerSeeds() {
         // Found by the five-node sweep of seeds 206001..212000: votes granted in term T arrive after

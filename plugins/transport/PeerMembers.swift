@@ -39,7 +39,7 @@ final class PeerMembers: @unchecked Sendable {
 
     /// Starts dialling the configured members.
     func start() {
-        loop.execute { self.apply(self.configured, announced: false) }
+        loop.execute { self.apply(self.configured) }
     }
 
     /// Stops every dialer.
@@ -54,23 +54,26 @@ final class PeerMembers: @unchecked Sendable {
     /// the configured members.
     func announced(_ list: HubMemberList) {
         var members: [Member] = []
-        for (id, address) in list.members {
-            guard id <= UInt64(Int32.max), let member = Member(id: Int(id), address: address) else {
-                logger.warning("consensus announced member \(id) with an invalid address \"\(address)\"; ignored")
-                continue
+        var ids: Set<UInt64> = []
+        for (id, address) in list.members where id <= UInt64(Int32.max) {
+            // A member whose address is not known yet is still a member: welcome it, dial it later.
+            ids.insert(id)
+            if let member = Member(id: Int(id), address: address) {
+                members.append(member)
+            } else if !address.isEmpty {
+                logger.warning("consensus announced member \(id) with an invalid address \"\(address)\"; it is not dialled")
             }
-            members.append(member)
         }
-        guard !members.isEmpty else { return }
+        guard !ids.isEmpty else { return }
         let announced = members
-        loop.execute { self.apply(announced, announced: true) }
+        let accepting = ids
+        loop.execute { self.apply(announced, accepting: accepting) }
     }
 
-    /// Dials the members with higher ids and keeps only the members' connections; an `announced`
-    /// list also says whose greetings to accept.
-    private func apply(_ members: [Member], announced: Bool) {
-        let ids = Set(members.map { UInt64($0.id) })
-        if announced {
+    /// Dials the members with higher ids and keeps only the members' connections; `accepting`
+    /// (from an announcement) also says whose greetings to accept.
+    private func apply(_ members: [Member], accepting: Set<UInt64>? = nil) {
+        if let ids = accepting {
             lock.withLock { accepted = ids }
             table.keepOnly(ids)
         }
