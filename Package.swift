@@ -150,7 +150,7 @@ let package = Package(
         .target(
             name: "PGRaftAPI",
             dependencies: [
-                "PGRaftKit", "PGRaftClient", "CShims",
+                "PGRaftKit", "PGRaftClient", "PGRaftBridge", "CShims",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -183,7 +183,7 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "PGRaftAPI", "PGRaftClient", "PGRaftCLI", "PGRaftKit", "PGRaftTestSupport",
+                "PGRaftAPI", "PGRaftClient", "PGRaftCLI", "PGRaftKit", "PGRaftBridge", "PGRaftTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
