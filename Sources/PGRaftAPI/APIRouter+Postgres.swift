@@ -18,6 +18,17 @@ extension APIRouter {
     /// The monotonic clock now, in ms (the clock the bridge stamps its status with).
     static var monotonicNowMs: UInt64 { UInt64(max(0, pgr_monotonic_ms())) }
 
+    /// A key of the bridges' own (the recorded primary, the members' reports and statuses): the api
+    /// reads them but does not write them, so that no client can move the primary or forge a record.
+    static func checkWritable(_ key: String) throws(APIInputError) {
+        guard !key.hasPrefix(BridgeRecords.prefix) else {
+            throw APIInputError(
+                "keys under \(BridgeRecords.prefix) belong to the bridges (the recorded primary and the members' records): "
+                    + "they can be read but not written or deleted through the api",
+                status: 403)
+        }
+    }
+
     /// The bridges' records: one stale local listing of `pgraft/` through consensus.
     func bridgeRecords(on loop: EventLoop) -> EventLoopFuture<BridgeRecordsRead> {
         guard let consensus else { return loop.makeSucceededFuture(.unavailable("the api has no link to consensus")) }

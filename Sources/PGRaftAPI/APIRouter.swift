@@ -73,9 +73,12 @@ public struct APIRouter: Sendable {
         case .kvKey(let rawKey):
             let key = try Self.key(rawKey)
             switch request.method {
-            case "PUT": return try put(key: key, value: request.body, on: loop)
+            case "PUT":
+                try Self.checkWritable(key)
+                return try put(key: key, value: request.body, on: loop)
             case "DELETE":
                 _ = try request.query(allowed: [])
+                try Self.checkWritable(key)
                 return delete(key: key, on: loop)
             default: return get(key: key, stale: try APIRequest.staleFlag(request.query(allowed: ["stale"])), on: loop)
             }

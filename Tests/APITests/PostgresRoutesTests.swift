@@ -428,6 +428,38 @@ struct PostgresRoutesTests {
             #expect(!text.contains("pgraft_postgres_lag_bytes"))
         }
     }
+
+    // MARK: - Reserved prefix
+
+    @Test(arguments: [
+        ("PUT", "/v1/kv/pgraft/topology"), ("DELETE", "/v1/kv/pgraft/status/1"), ("PUT", "/v1/kv/pgraft%2Fmember%2F2"),
+        ("PUT", "/v1/kv/pgraft/"), ("DELETE", "/v1/kv/pgraft/anything?"),
+    ])
+    func writesUnderThePgraftPrefix_are403(method: String, target: String) async throws {
+        try await APIHarness.run { api in
+            let fake = try await api.startConsensus(Self.bridges())
+            let response = try api.request(method, target, body: Array("primary=3 term=99 timeline=1 branch=1 system_identifier=1".utf8))
+            #expect(response.status == 403)
+            #expect(
+                Self.error(response)
+                    == "keys under pgraft/ belong to the bridges (the recorded primary and the members' records): they can be read but not written or deleted through the api")
+            #expect(fake.operations.isEmpty, "nothing reached consensus")
+        }
+    }
+
+    @Test func readsUnderThePgraftPrefix_andWritesBesideIt_areAllowed() async throws {
+        try await APIHarness.run { api in
+            let fake = try await api.startConsensus(Self.bridges())
+            let topology = try api.request("GET", "/v1/kv/pgraft/topology?stale=true")
+            #expect(topology.status == 200)
+            #expect(APIHarness.json(topology)["value"] as? String == String(decoding: Self.topology.encoded, as: UTF8.self))
+            let listing = APIHarness.json(try api.request("GET", "/v1/kv?prefix=pgraft/status/"))
+            #expect(listing["count"] as? Int == 3)
+            // Only the prefix with its slash is reserved.
+            #expect(try api.request("PUT", "/v1/kv/pgraftish", body: [1]).status == 400, "reaches consensus (which this fake refuses)")
+            #expect(fake.operations.contains(.put(key: "pgraftish", value: [1])))
+        }
+    }
 }
 
 // MARK: - Pure decisions
