@@ -2,6 +2,7 @@ import CShims
 import Foundation
 import PGRaftAPI
 import PGRaftBridge
+import PGRaftCLI
 import PGRaftClient
 import PGRaftKit
 import PGRaftTestSupport
@@ -381,6 +382,23 @@ struct PostgresRoutesTests {
             #expect((cluster["local_postgres"] as? [String: Any])?["role"] as? String == "primary")
             let members = try #require(cluster["members"] as? [[String: Any]])
             #expect(members.count == 3 && members.allSatisfy { $0["postgres"] is NSNull })
+        }
+    }
+
+    @Test func pgraftctlList_readsTheClusterRouteOverHTTP() async throws {
+        try await APIHarness.run { api in
+            _ = try await api.startConsensus(Self.bridges())
+            api.publish(Self.streamingStandby)
+            let body = try NodeAPI(config: api.config).call("GET", "/v1/cluster", client: BlockingHTTPClient(host: "127.0.0.1", port: api.port))
+            #expect(
+                try MemberList(clusterJSON: body).render() == """
+                    cluster apitest: primary node 2 (term 7, timeline 3)
+                    MEMBER  HOST           ROLE     STATE             TL  LAG
+                    1       10.0.0.1:5432  Replica  streaming from 2  3   1024 B
+                    2       10.0.0.2:5432  Leader   running           3   0
+                    3       -              unknown  no status         -   -
+                    node 1 (this node): standby, streaming from node 2
+                    """)
         }
     }
 
