@@ -60,10 +60,11 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // libyaml's parser, which the configuration reader composes its node tree from.
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        // PGRaftBridge for the types of the PostgreSQL status section the bridge publishes (role, WAL positions).
         .target(
             name: "PGRaftKit",
             dependencies: [
-                "CShims", "CYAML", "PGRaftClient", "PGRaftBytes",
+                "CShims", "CYAML", "PGRaftClient", "PGRaftBytes", "PGRaftBridge",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -149,7 +150,7 @@ let package = Package(
         .target(
             name: "PGRaftAPI",
             dependencies: [
-                "PGRaftKit", "PGRaftClient", "CShims",
+                "PGRaftKit", "PGRaftClient", "PGRaftBridge", "CShims",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -173,7 +174,7 @@ let package = Package(
         .testTarget(name: "BridgeTests", dependencies: ["PGRaftBridge"]),
         .testTarget(
             name: "NodeMachineTests", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftNode", "PGRaftClient", "GoldenScripts"], exclude: ["testdata"]),
-        .testTarget(name: "PGRaftKitTests", dependencies: ["PGRaftKit", "PGRaftBytes", "PGRaftClient", "CShims", "PGRaftTestSupport"]),
+        .testTarget(name: "PGRaftKitTests", dependencies: ["PGRaftKit", "PGRaftBytes", "PGRaftClient", "PGRaftBridge", "CShims", "PGRaftTestSupport"]),
         .testTarget(
             name: "StorageTests",
             dependencies: ["PGRaftStorage", "PGRaftStorageProtocol", "PGRaftKit", "PGRaftBytes", "PGRaftTestSupport", "RaftCore", .product(name: "Logging", package: "swift-log")]
@@ -182,14 +183,14 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "PGRaftAPI", "PGRaftClient", "PGRaftCLI", "PGRaftKit", "PGRaftTestSupport",
+                "PGRaftAPI", "PGRaftClient", "PGRaftCLI", "PGRaftKit", "PGRaftBridge", "PGRaftTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "CLITests", dependencies: ["PGRaftCLI", "PGRaftAPI", "PGRaftKit", "PGRaftTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["PGRaftCLI", "PGRaftAPI", "PGRaftKit", "PGRaftBridge", "PGRaftTestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["PGRaftPostgres", "PGRaftBridge", "PGRaftTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["PGRaftKit", "PGRaftBytes", "PGRaftTestSupport", "RaftSim"]),
     ],

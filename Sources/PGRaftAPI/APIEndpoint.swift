@@ -14,10 +14,14 @@ enum APIEndpoint: Equatable {
     case member(rawId: Substring)
     case leaderTransfer
     case metrics
+    /// `/primary`, `/replica`, `/read-only`: the load balancer's health routes.
+    case postgresHealth(PostgresHealth.Route)
+    /// `/v1/postgres`: the local server's status.
+    case postgres
 
     /// The endpoints as listed in a 404's message.
     static let summary =
-        "/health, /v1/node, /v1/cluster, /v1/kv, /v1/kv/{key}, /v1/log, /v1/log/{sequence}, /v1/members, /v1/members/{id}, /v1/leader/transfer, /metrics"
+        "/health, /primary, /replica, /read-only, /v1/node, /v1/postgres, /v1/cluster, /v1/kv, /v1/kv/{key}, /v1/log, /v1/log/{sequence}, /v1/members, /v1/members/{id}, /v1/leader/transfer, /metrics"
 
     /// The endpoint `path` names, or nil.
     init?(path: String) {
@@ -30,6 +34,10 @@ enum APIEndpoint: Equatable {
         case "/v1/members": self = .members
         case "/v1/leader/transfer": self = .leaderTransfer
         case "/metrics": self = .metrics
+        case "/primary": self = .postgresHealth(.primary)
+        case "/replica": self = .postgresHealth(.replica)
+        case "/read-only": self = .postgresHealth(.readOnly)
+        case "/v1/postgres": self = .postgres
         default:
             if let rest = Self.rest(of: path, after: "/v1/kv/") {
                 self = .kvKey(rawKey: rest)
@@ -46,7 +54,9 @@ enum APIEndpoint: Equatable {
     /// The methods the endpoint accepts, in the order `Allow` lists them.
     var methods: [String] {
         switch self {
-        case .health, .node: return ["GET", "HEAD"]
+        case .health, .node, .postgres: return ["GET", "HEAD"]
+        // OPTIONS too: HAProxy's `option httpchk` sends it unless told otherwise.
+        case .postgresHealth: return ["GET", "HEAD", "OPTIONS"]
         case .kvKey: return ["GET", "PUT", "DELETE"]
         case .logStats: return ["GET", "POST", "DELETE"]
         case .members: return ["GET", "POST"]

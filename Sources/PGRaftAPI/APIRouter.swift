@@ -57,16 +57,28 @@ public struct APIRouter: Sendable {
             return now(.json(200, NodeView(config: config, segment: segment)))
         case .cluster:
             _ = try request.query(allowed: [])
-            return now(try cluster().map { .json(200, $0) } ?? noSegment())
+            guard let view = try cluster() else { return now(noSegment()) }
+            return clusterWithPostgres(view, on: loop)
+        case .postgresHealth(let route):
+            let query = try request.query(allowed: route == .primary ? [] : ["lag"])
+            var maxLag: UInt64?
+            if let text = query["lag"] { maxLag = try PostgresHealth.parseLag(text) }
+            return try postgresHealth(route, maxLag: maxLag, on: loop)
+        case .postgres:
+            _ = try request.query(allowed: [])
+            return now(try postgres())
         case .metrics:
             _ = try request.query(allowed: [])
             return metrics(on: loop)
         case .kvKey(let rawKey):
             let key = try Self.key(rawKey)
             switch request.method {
-            case "PUT": return try put(key: key, value: request.body, on: loop)
+            case "PUT":
+                try Self.checkWritable(key)
+                return try put(key: key, value: request.body, on: loop)
             case "DELETE":
                 _ = try request.query(allowed: [])
+                try Self.checkWritable(key)
                 return delete(key: key, on: loop)
             default: return get(key: key, stale: try APIRequest.staleFlag(request.query(allowed: ["stale"])), on: loop)
             }
@@ -138,7 +150,7 @@ public struct APIRouter: Sendable {
     }
 
     /// The cluster view from the segment, or nil without a segment.
-    private func cluster() throws(APIInputError) -> ClusterView? {
+    func cluster() throws(APIInputError) -> ClusterView? {
         guard let segment else { return nil }
         do {
             return ClusterView(clusterName: config.clusterName, nodeId: config.nodeId, state: try segment.readClusterState())
@@ -147,7 +159,7 @@ public struct APIRouter: Sendable {
         }
     }
 
-    private func noSegment() -> APIResponse {
+    func noSegment() -> APIResponse {
         .error(503, "the api runs without the node's shared segment (not started by pgraftd): no cluster state")
     }
 
@@ -171,10 +183,10 @@ public struct APIRouter: Sendable {
                     return nil
                 }
             } ?? loop.makeSucceededFuture(nil)
-        return figures.map { consensusMetrics in
+        return figures.and(postgresFigures(on: loop)).map { consensusMetrics, postgres in
             let text = MetricsText.render(
                 nodeId: config.nodeId, cluster: try? segment?.readClusterState(), components: componentCounters(),
-                consensus: consensusMetrics)
+                consensus: consensusMetrics, postgres: postgres)
             return APIResponse(status: 200, body: Array(text.utf8), contentType: MetricsText.contentType)
         }
     }

@@ -1,3 +1,4 @@
+import PGRaftBridge
 import PGRaftKit
 import PGRaftClient
 
@@ -16,16 +17,60 @@ public struct MetricsText: Sendable {
     /// An empty exposition.
     public init() {}
 
-    /// Renders everything known: the cluster state (when readable), every component's counters, and
-    /// the consensus-only families when `consensus` is given (it is nil while consensus is unreachable).
+    /// The local PostgreSQL server's figures: the bridge's last status and what the api derives.
+    public struct PostgresFigures: Sendable, Equatable {
+        /// The bridge's last published status.
+        public var status: PostgresStatusSnapshot
+        /// Whether it is stale (the bridge stopped publishing).
+        public var stale: Bool
+        /// Milliseconds since it was published.
+        public var ageMs: UInt64
+        /// Replay lag behind the recorded primary in bytes (0 on the writable primary); nil when unknown.
+        public var lag: UInt64?
+
+        /// Figures with the given values.
+        public init(status: PostgresStatusSnapshot, stale: Bool, ageMs: UInt64, lag: UInt64?) {
+            self.status = status
+            self.stale = stale
+            self.ageMs = ageMs
+            self.lag = lag
+        }
+    }
+
+    /// Renders everything known: the cluster state (when readable), the local PostgreSQL server (once
+    /// the bridge has published), every component's counters, and the consensus-only families when
+    /// `consensus` is given (it is nil while consensus is unreachable).
     public static func render(
-        nodeId: Int, cluster: ClusterStateSnapshot?, components: [ComponentCounts], consensus: ConsensusMetrics?
+        nodeId: Int, cluster: ClusterStateSnapshot?, components: [ComponentCounts], consensus: ConsensusMetrics?,
+        postgres: PostgresFigures? = nil
     ) -> String {
         var out = MetricsText()
         if let cluster { out.cluster(cluster, nodeId: UInt64(nodeId)) }
+        if let postgres { out.postgres(postgres) }
         out.counters(components)
         if let consensus { out.consensus(consensus) }
         return out.text
+    }
+
+    /// The local server's role (one sample per role), writability, timeline, WAL positions, lag and
+    /// the freshness of the bridge's status. A stale status keeps its last values: alert on
+    /// `pgraft_postgres_status_stale`.
+    public mutating func postgres(_ figures: PostgresFigures) {
+        let status = figures.status
+        family("pgraft_postgres_role", "gauge", "1 for the local PostgreSQL server's role as the bridge last published it, 0 for the others.")
+        for role in PostgresFigures.roles {
+            sample("pgraft_postgres_role", [("role", role.rawValue)], role == status.role ? "1" : "0")
+        }
+        gauge("pgraft_postgres_writable", "1 when the bridge holds the local server as the writable primary, else 0.", status.isWritablePrimary ? 1 : 0)
+        gauge("pgraft_postgres_timeline", "The local server's timeline (0: unknown).", UInt64(status.timeline))
+        gauge("pgraft_postgres_flushed_bytes", "The local server's flushed WAL position, in bytes.", status.flushed.value)
+        gauge("pgraft_postgres_replayed_bytes", "The local server's replayed WAL position, in bytes.", status.replayed.value)
+        if let lag = figures.lag {
+            gauge("pgraft_postgres_lag_bytes", "WAL bytes the recorded primary holds that the local server has not replayed (0 on the primary).", lag)
+        }
+        gauge("pgraft_postgres_status_stale", "1 when the bridge's status is older than \(PostgresStatusSnapshot.staleAfterPeriods) health periods (the bridge is not publishing).", figures.stale ? 1 : 0)
+        family("pgraft_postgres_status_age_seconds", "gauge", "Seconds since the bridge last published the local server's status.")
+        sample("pgraft_postgres_status_age_seconds", [], Self.number(Double(figures.ageMs) / 1000))
     }
 
     /// The term, leader, role and indexes; per-peer replication on the leader.
@@ -121,5 +166,17 @@ public struct MetricsText: Sendable {
     /// A float as Prometheus reads it ("0.0005", "2.5", "1").
     static func number(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)"
+    }
+}
+
+extension MetricsText.PostgresFigures {
+    /// Every role, in the order `pgraft_postgres_role` lists them.
+    static let roles: [BridgeStatus.Role] = [.primary, .fencedPrimary, .standby, .promoting, .stopped, .preparing, .refused]
+
+    /// Fails to compile when a role is added to `BridgeStatus.Role`: add it to ``roles`` too.
+    private static func listed(_ role: BridgeStatus.Role) {
+        switch role {
+        case .primary, .fencedPrimary, .standby, .promoting, .stopped, .preparing, .refused: break
+        }
     }
 }

@@ -14,7 +14,7 @@ struct PGRaftCtl: ParsableCommand {
             whose run_dir holds the supervisor's control socket, or directly with --socket.
             """,
         subcommands: [
-            StatusCommand.self, RestartCommand.self, LogsCommand.self, ReloadCommand.self, StopCommand.self,
+            ListCommand.self, StatusCommand.self, RestartCommand.self, LogsCommand.self, ReloadCommand.self, StopCommand.self,
             ConfigCommand.self, ClusterCommand.self, KVCommand.self, LogCommand.self,
         ])
 

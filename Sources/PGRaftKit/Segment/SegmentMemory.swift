@@ -74,6 +74,16 @@ enum SegmentMemory {
         return result
     }
 
+    /// The UTF-8 bytes of `string` when they fit in `capacity` and contain no NUL; else the longest
+    /// prefix of whole characters (stopping at any NUL) that fits with `marker` after it, then `marker`.
+    /// The result is valid UTF-8 of at most `capacity` bytes (no marker if even it does not fit).
+    static func truncatedBytes(_ string: String, capacity: Int, marker: String) -> [UInt8] {
+        if let exact = exactBytes(string, capacity: capacity) { return exact }
+        let tail = Array(marker.utf8)
+        guard tail.count <= capacity else { return truncatedBytes(string, capacity: capacity) }
+        return truncatedBytes(string, capacity: capacity - tail.count) + tail
+    }
+
     /// Writes `bytes` (at most `capacity`) at `destination` and zero-fills the rest of the field.
     static func writeFixed(_ bytes: [UInt8], to destination: UnsafeMutableRawPointer, capacity: Int) {
         let count = min(bytes.count, capacity)

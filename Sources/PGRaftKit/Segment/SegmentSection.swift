@@ -1,4 +1,5 @@
 import CShims
+import PGRaftBridge
 
 /// The segment's sections, registered in the order they are laid out. Each declares its size for a
 /// layout, its initializer, and (in its field table) the single process that writes each field.
@@ -20,6 +21,9 @@ enum SegmentSection: Int, CaseIterable, Sendable {
     case clusterState
     /// Per component slot, `CounterKind.capacity` counters. Writer: the component of that slot.
     case counters
+    /// The local PostgreSQL server's status (`PostgresStatusSnapshot`), a `SeqLatch` record. Writer: the
+    /// bridge. Last, so that adding it moved no other section (layout version 2).
+    case postgresStatus
 
     /// Name used in error messages.
     var name: String {
@@ -31,6 +35,7 @@ enum SegmentSection: Int, CaseIterable, Sendable {
         case .commandStatus: return "command status slots"
         case .clusterState: return "cluster state"
         case .counters: return "counters"
+        case .postgresStatus: return "PostgreSQL status"
         }
     }
 
@@ -56,6 +61,8 @@ enum SegmentSection: Int, CaseIterable, Sendable {
             raw = try SegmentMemory.add(SeqLatch.headerSize, try SegmentMemory.multiply(record, 2, name), name)
         case .counters:
             raw = try SegmentMemory.multiply(layout.componentCapacity, CounterKind.capacity * 8, name)
+        case .postgresStatus:
+            raw = SeqLatch.regionSize(recordSize: PostgresRecord.size)
         }
         return try SegmentMemory.aligned(raw, name)
     }
@@ -76,7 +83,9 @@ enum SegmentSection: Int, CaseIterable, Sendable {
         static let size = 256
         /// "PGRAFTSM" in memory order. Written last, so a half-built segment never looks valid.
         static let magicValue = UInt64(littleEndian: 0x4D53_5446_4152_4750)
-        static let version: UInt32 = 1
+        /// 1: the first layout. 2: the PostgreSQL status section appended (a build of version 1 would
+        /// otherwise refuse the segment only as "corrupt", for its section count).
+        static let version: UInt32 = 2
 
         static let magic = 0  // UInt64
         static let layoutVersion = 8  // UInt32
@@ -169,5 +178,50 @@ enum SegmentSection: Int, CaseIterable, Sendable {
         static let memberStride = 104
 
         static func recordSize(maxMembers: Int) -> Int { membersOffset + maxMembers * memberStride }
+    }
+
+    /// `PostgresStatusSnapshot` as stored in the PostgreSQL status section's `SeqLatch` copies.
+    /// Every field is written by the bridge in one publication.
+    enum PostgresRecord {
+        static let publication = 0  // UInt64, publications so far (0: never published)
+        static let publishedAtMs = 8  // UInt64, the bridge's monotonic clock (CLOCK_MONOTONIC, ms) at publication
+        static let role = 16  // UInt32, `roleCode(_:)`
+        static let writable = 20  // UInt32, 0 or 1
+        static let timeline = 24  // UInt32
+        static let postmasterPid = 28  // Int32, 0: none known
+        static let flushed = 32  // UInt64, WAL position
+        static let replayed = 40  // UInt64, WAL position
+        static let streamingFrom = 48  // UInt64, node id, 0: none
+        static let detail = 56  // `detailCapacity` bytes of UTF-8, NUL-padded
+        static let detailCapacity = 512
+        static let size = detail + detailCapacity
+
+        /// The role's stored code. Stable within a layout version: a new role needs a new code (and the
+        /// exhaustive switch makes one impossible to forget).
+        static func roleCode(_ role: BridgeStatus.Role) -> UInt32 {
+            switch role {
+            case .stopped: return 1
+            case .preparing: return 2
+            case .standby: return 3
+            case .promoting: return 4
+            case .primary: return 5
+            case .fencedPrimary: return 6
+            case .refused: return 7
+            }
+        }
+
+        /// The role stored as `code`; nil for a code no build of this layout writes.
+        static func role(code: UInt32) -> BridgeStatus.Role? {
+            switch code {
+            case 1: return .stopped
+            case 2: return .preparing
+            case 3: return .standby
+            case 4: return .promoting
+            case 5: return .primary
+            case 6: return .fencedPrimary
+            case 7: return .refused
+            default: return nil
+            }
+        }
     }
 }

@@ -8,7 +8,7 @@ import Glibc
 /// attached by the components and tools, laid out by registration (`SegmentSection`).
 ///
 /// Sections, each with one writer per field (see `SegmentSection`): header, node identity, component
-/// slots, command queue, command status, cluster state, counters.
+/// slots, command queue, command status, cluster state, counters, PostgreSQL status.
 ///
 /// Nothing in the segment can be left locked by a killed process: single-writer records are
 /// double-buffered sequence locks (`SeqLatch`), counters and slot fields are atomic words, and the only
