@@ -63,7 +63,9 @@ let package = Package(
         .target(
             name: "PGRaftKit",
             dependencies: [
-                "CShims", "CYAML", "PGRaftClient", "PGRaftBytes",
+                // PGRaftBridge (the standard library only) for the postgres section's vocabulary:
+                // SynchronousMode and the parameters pgraft owns; PGRaftPostgres would link libpq into every process.
+                "CShims", "CYAML", "PGRaftClient", "PGRaftBytes", "PGRaftBridge",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -141,7 +143,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "pgraft-bridge",
-            dependencies: ["PGRaftKit", "CLibPQ"],
+            dependencies: ["PGRaftKit", "PGRaftPostgres", "PGRaftBridge", "CLibPQ"],
             path: "plugins/bridge"
         ),
         // The api's logic (routes, the client of consensus.sock, JSON and metrics rendering), kept out
@@ -173,7 +175,7 @@ let package = Package(
         .testTarget(name: "BridgeTests", dependencies: ["PGRaftBridge"]),
         .testTarget(
             name: "NodeMachineTests", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftNode", "PGRaftClient", "GoldenScripts"], exclude: ["testdata"]),
-        .testTarget(name: "PGRaftKitTests", dependencies: ["PGRaftKit", "PGRaftBytes", "PGRaftClient", "CShims", "PGRaftTestSupport"]),
+        .testTarget(name: "PGRaftKitTests", dependencies: ["PGRaftKit", "PGRaftBytes", "PGRaftClient", "PGRaftBridge", "CShims", "PGRaftTestSupport"]),
         .testTarget(
             name: "StorageTests",
             dependencies: ["PGRaftStorage", "PGRaftStorageProtocol", "PGRaftKit", "PGRaftBytes", "PGRaftTestSupport", "RaftCore", .product(name: "Logging", package: "swift-log")]

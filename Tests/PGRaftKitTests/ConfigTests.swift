@@ -37,9 +37,8 @@ struct ConfigTests {
               listen_port: 8080
               max_value_bytes: 65536
             postgres:
-              conninfo: host=/tmp port=5432
-              reconnect_initial_ms: 200
-              reconnect_max_ms: 800
+              data_dir: /var/lib/postgresql/15/main
+              port: 5433
             supervisor:
               start_timeout_ms: 2000
               stop_timeout_ms: 1000
@@ -89,7 +88,7 @@ struct ConfigTests {
         #expect(config.log == LogSettings(maxBytes: 4096, keep: 2))
         #expect(config.api == APISettings(listenAddress: "0.0.0.0", listenPort: 8080, maxValueBytes: 65536))
         #expect(config.initialClusterState == .existing)
-        #expect(config.postgres == PostgresSettings(conninfo: "host=/tmp port=5432", reconnectInitialMs: 200, reconnectMaxMs: 800))
+        #expect(config.postgres == PostgresSettings(dataDir: "/var/lib/postgresql/15/main", port: 5433, socketDir: "/etc/run"))
         #expect(
             config.supervisor
                 == SupervisorSettings(
@@ -196,7 +195,9 @@ struct ConfigTests {
             ConfigFixture.minimal,
             ConfigFixture.minimal + """
                 postgres:
-                  conninfo: "host='a b' password=\\"x\\"\\n\\ttab é"
+                  data_dir: "./pg dir/é"
+                  parameters: {search_path: "'$user', public", log_line_prefix: "%m [%p] \\"q\\"\\t", "null": on}
+                  pg_hba: ["host all all 10.0.0.0/8 scram-sha-256", "local all \\"odd user\\" peer # #"]
                 components:
                   weird-1:
                     command: "./odd dir/tool"
@@ -241,7 +242,7 @@ struct ConfigTests {
         #expect(changed { _ in } == [])
         #expect(changed { $0.api.listenPort = 9000 } == ["api"])
         #expect(changed { $0.api.listenAddress = "0.0.0.0" } == ["api"])
-        #expect(changed { $0.postgres = PostgresSettings(conninfo: "x") } == ["bridge"])
+        #expect(changed { $0.postgres = PostgresSettings(dataDir: "/pg", socketDir: "/s") } == ["bridge"])
         #expect(changed { $0.dataDir = "/x" } == ["storage"])
         #expect(changed { $0.logDir = "/l" } == ["api"])
         #expect(changed { $0.heartbeatInterval = 10 } == ["consensus"])
