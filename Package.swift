@@ -193,6 +193,8 @@ let package = Package(
         ),
         .testTarget(name: "CLITests", dependencies: ["PGRaftCLI", "PGRaftAPI", "PGRaftKit", "PGRaftTestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["PGRaftPostgres", "PGRaftBridge", "PGRaftTestSupport"]),
+        // What plugins/bridge adds to the libraries: the spec of the server from the configuration.
+        .testTarget(name: "BridgePluginTests", dependencies: ["pgraft-bridge", "PGRaftKit", "PGRaftPostgres"]),
         .testTarget(name: "EndToEndTests", dependencies: ["PGRaftKit", "PGRaftBytes", "PGRaftTestSupport", "RaftSim"]),
     ],
     swiftLanguageModes: [.v6]
