@@ -317,4 +317,36 @@ struct ConfigTests {
         #expect(nodes[0].members.map(\.address) == ["127.0.0.1:7101", "127.0.0.1:7102", "127.0.0.1:7103"])
         #expect(Set(nodes.map(\.runDir)).count == 3)
     }
+
+    /// The example files keep their postgres section commented out (they start without PostgreSQL);
+    /// uncommented, it is valid and says what its comments say.
+    @Test func theCommentedPostgresExamplesAreValidOnceUncommented() throws {
+        let etc = ConfigFixture.etcDirectory
+        func uncommented(_ file: String) throws -> NodeConfig {
+            let path = etc.appendingPathComponent(file).path
+            var inBlock = false
+            let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map { line in
+                if line == "# postgres:" { inBlock = true } else if !line.hasPrefix("#  ") { inBlock = false }
+                return inBlock ? String(line.dropFirst(2)) : String(line)
+            }
+            #expect(lines.contains("postgres:"), "\(file) has no commented postgres section")
+            return try NodeConfig.parse(yaml: lines.joined(separator: "\n"), file: file, baseDirectory: etc.path)
+        }
+        let single = try #require(try uncommented("pgraft.yaml").postgres)
+        #expect(single.binDir == "/usr/lib/postgresql/15/bin")
+        #expect(single.dataDir == etc.path + "/pg/node1")
+        #expect(single.connectAddress == NetworkAddress(host: "127.0.0.1", port: 5432))
+        #expect(single.socketDir == etc.path + "/run/node1")
+        #expect(single.superuser == PostgresRoleSettings(user: "postgres", password: .file(etc.path + "/superuser.password")))
+        #expect(single.replication == PostgresRoleSettings(user: "pgraft_replication"))
+        #expect(single.parameters == ["shared_buffers": "128MB", "max_connections": "100"])
+        #expect(single.pgHba == ["host all all 127.0.0.1/32 scram-sha-256"])
+        #expect(single == PostgresSettings(
+            dataDir: single.dataDir, socketDir: single.socketDir, superuser: single.superuser, parameters: single.parameters,
+            pgHba: single.pgHba))
+        let nodes = try (1...3).map { try #require(try uncommented("cluster/node\($0).yaml").postgres) }
+        #expect(nodes.map(\.port) == [5441, 5442, 5443])
+        #expect(Set(nodes.map(\.dataDir)).count == 3)
+        #expect(Set(nodes.map(\.socketPath)).count == 3)
+    }
 }
