@@ -5,12 +5,24 @@
 /// which every process links) refuses a parameter with the same list `PGRaftPostgres` writes
 /// `pgraft.conf` from, without linking libpq.
 public enum PostgresParameters {
+    /// The parameters pgraft sets itself, lower-case, each with what it is set from or why, for the
+    /// error that refuses it in `postgres.parameters`.
+    public static let ownedReasons: [String: String] = [
+        "listen_addresses": "from postgres.listen_address",
+        "port": "from postgres.port",
+        "unix_socket_directories": "from postgres.socket_dir",
+        "wal_level": "replication needs it",
+        "hot_standby": "standbys answer reads",
+        "wal_log_hints": "pg_rewind needs it",
+        "synchronous_standby_names": "from postgres.synchronous and the members",
+        "primary_conninfo": "to follow the primary",
+        "primary_slot_name": "to follow the primary",
+        "recovery_target_timeline": "to follow the primary",
+    ]
+
     /// The parameters pgraft sets itself (from the postgres section, the server's role and the
     /// members), lower-case; the operator's `postgres.parameters` may not name them.
-    public static let owned: Set<String> = [
-        "listen_addresses", "port", "unix_socket_directories", "wal_level", "hot_standby", "wal_log_hints",
-        "synchronous_standby_names", "primary_conninfo", "primary_slot_name", "recovery_target_timeline",
-    ]
+    public static let owned = Set(ownedReasons.keys)
 
     /// Whether `name` is a parameter pgraft owns; PostgreSQL's parameter names ignore case.
     public static func isOwned(_ name: String) -> Bool {

@@ -375,7 +375,7 @@ struct PostgresConfigTests {
                 let unavailable = try NodeConfig.load(path: effective)
                 #expect(unavailable.postgres?.superuser.password == .unavailable(source: file, reason: reason))
                 #expect(unavailable.postgres?.replication == config.postgres?.replication)
-                #expect(unavailable.effectiveYAML().contains("    password: !not-shown \"\(file)\"\n    # not available: \(reason)\n"))
+                #expect(unavailable.effectiveYAML().contains("    password: !not-shown \"\(file)\"  # not available: \(reason)\n"))
             }
         }
     }

@@ -48,9 +48,7 @@ extension ConfigSetting {
                     case nil: out.comment("no password")
                     case .value(let secret): out.secret("password", secret)
                     case .file(let path): out.string("password_file", path)
-                    case .unavailable(let source, let reason):
-                        out.raw("password", ConfigYAMLWriter.notShownTag + " " + ConfigYAMLWriter.quoted(source))
-                        out.comment("not available: \(reason)")
+                    case .unavailable(let source, let reason): out.notShown("password", source: source, note: "not available: \(reason)")
                     }
                 }
             })
@@ -86,20 +84,6 @@ extension ConfigSetting {
 extension ConfigReader {
     /// The keys of `postgres.superuser` and `postgres.replication`.
     static let roleKeys = ["user", "password", "password_file"]
-
-    /// Why pgraft sets each parameter it owns, for the error that refuses it in `postgres.parameters`.
-    private static let ownedParameterReasons: [String: String] = [
-        "listen_addresses": "from postgres.listen_address",
-        "port": "from postgres.port",
-        "unix_socket_directories": "from postgres.socket_dir",
-        "synchronous_standby_names": "from postgres.synchronous and the members",
-        "primary_conninfo": "to follow the primary",
-        "primary_slot_name": "to follow the primary",
-        "recovery_target_timeline": "to follow the primary",
-        "wal_level": "replication needs it",
-        "hot_standby": "standbys answer reads",
-        "wal_log_hints": "pg_rewind needs it",
-    ]
 
     fileprivate mutating func readConnectAddress(_ map: ConfigMapping, _ postgres: PostgresSettings) -> NetworkAddress? {
         let label = map.label("connect_address")
@@ -245,7 +229,7 @@ extension ConfigReader {
                 continue
             }
             if PostgresParameters.isOwned(name) {
-                let reason = ConfigReader.ownedParameterReasons[name.lowercased()].map { " (\($0))" } ?? ""
+                let reason = PostgresParameters.ownedReasons[name.lowercased()].map { " (\($0))" } ?? ""
                 error(parameter.keyMark, "\(label): pgraft sets \(name) itself\(reason); it cannot be set in postgres.parameters")
                 valid = false
                 continue

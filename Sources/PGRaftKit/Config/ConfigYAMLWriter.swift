@@ -47,11 +47,14 @@ struct ConfigYAMLWriter {
     /// Appends `key: <the password, as secretForm says>` (only the digest form depends on the password).
     mutating func secret(_ key: String, _ secret: PostgresSecret) {
         switch secretForm {
-        case .notShown:
-            raw(key, ConfigYAMLWriter.notShownTag + " " + ConfigYAMLWriter.quoted(secret.source) + "  # set in that file, not shown")
-        case .digest:
-            raw(key, "digest " + secret.digest)
+        case .notShown: notShown(key, source: secret.source, note: "set in that file, not shown")
+        case .digest: raw(key, "digest " + secret.digest)
         }
+    }
+
+    /// Appends `key: !not-shown "source"  # note`: a password the YAML names the file of.
+    mutating func notShown(_ key: String, source: String, note: String) {
+        raw(key, ConfigYAMLWriter.notShownTag + " " + ConfigYAMLWriter.quoted(source) + "  # " + note)
     }
 
     /// The tag of a password the YAML does not show; its scalar is the path of the file that sets it.
