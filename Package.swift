@@ -64,6 +64,8 @@ let package = Package(
         .target(
             name: "PGRaftKit",
             dependencies: [
+                // PGRaftBridge (the standard library only) for the postgres section's vocabulary and the
+                // bridge's published status; PGRaftPostgres would link libpq into every process.
                 "CShims", "CYAML", "PGRaftClient", "PGRaftBytes", "PGRaftBridge",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -192,6 +194,8 @@ let package = Package(
         ),
         .testTarget(name: "CLITests", dependencies: ["PGRaftCLI", "PGRaftAPI", "PGRaftKit", "PGRaftBridge", "PGRaftTestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["PGRaftPostgres", "PGRaftBridge", "PGRaftTestSupport"]),
+        // What plugins/bridge adds to the libraries: the spec of the server from the configuration.
+        .testTarget(name: "BridgePluginTests", dependencies: ["pgraft-bridge", "PGRaftKit", "PGRaftPostgres"]),
         .testTarget(name: "EndToEndTests", dependencies: ["PGRaftKit", "PGRaftBytes", "PGRaftTestSupport", "RaftSim"]),
     ],
     swiftLanguageModes: [.v6]

@@ -23,10 +23,8 @@ public enum ServerConfiguration {
     public static let includeLine = "include '\(fileName)'"
 
     /// The parameters pgraft sets itself; the operator's `postgres.parameters` may not name them.
-    public static let ownedParameters: Set<String> = [
-        "listen_addresses", "port", "unix_socket_directories", "wal_level", "hot_standby", "wal_log_hints",
-        "synchronous_standby_names", "primary_conninfo", "primary_slot_name", "recovery_target_timeline",
-    ]
+    /// The list is ``PGRaftBridge/PostgresParameters/owned``, which the configuration reader checks too.
+    public static var ownedParameters: Set<String> { PostgresParameters.owned }
 
     /// The parameters only a standby's file has.
     static let standbyParameters = ["primary_conninfo", "primary_slot_name", "recovery_target_timeline"]
@@ -51,11 +49,10 @@ public enum ServerConfiguration {
     /// an error naming `postgres.parameters.NAME`.
     public static func validate(_ spec: PostgresServerSpec) throws {
         for name in spec.parameters.keys.sorted() {
-            let valid = !name.isEmpty && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == ".") }
-            guard valid else {
+            guard PostgresParameters.isValidName(name) else {
                 throw PostgresError(.environment, setting: "postgres.parameters.\(name)", "not a PostgreSQL parameter name")
             }
-            guard !ownedParameters.contains(name.lowercased()) else {
+            guard !PostgresParameters.isOwned(name) else {
                 throw PostgresError(
                     .environment, setting: "postgres.parameters.\(name)",
                     "pgraft sets \(name) itself (from the postgres section, the role and the members)")

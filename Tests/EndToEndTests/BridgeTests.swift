@@ -4,7 +4,8 @@ import PGRaftTestSupport
 import Testing
 
 extension EndToEnd {
-    /// The bridge against a real PostgreSQL 15: connects, reports version and role, survives restarts of the server.
+    /// The bridge against a real PostgreSQL 15 (the throwaway server's socket and port as the
+    /// postgres section's): connects, reports version and role, survives restarts of the server.
     @Suite final class BridgeTests {
         @Test func theBridgeConnectsLogsTheServerAndReconnectsAfterPostgresComesBack() throws {
             let postgres = try LocalPostgres()
@@ -13,9 +14,10 @@ extension EndToEnd {
             let node = try NodeSandbox(
                 extra: """
                     postgres:
-                      conninfo: "\(postgres.conninfo)"
-                      reconnect_initial_ms: 50
-                      reconnect_max_ms: 200
+                      bin_dir: "\(LocalPostgres.binDirectory)"
+                      data_dir: "\(postgres.dataDirectory)"
+                      port: \(postgres.port)
+                      socket_dir: "\(postgres.directory)"
                     """)
             defer { node.cleanUp() }
             try node.start()
@@ -38,6 +40,47 @@ extension EndToEnd {
             // Reconnecting is the bridge's own job: the process was never restarted.
             #expect(node.component("bridge")?.pid == bridgePid)
             #expect(node.component("bridge")?.restarts == 0)
+        }
+
+        @Test func passwordsReachTheBridgeButNoFileItWritesAndAnUnreadableOneNamesItsFile() throws {
+            let postgres = try LocalPostgres()
+            defer { postgres.cleanUp() }
+            try postgres.start()
+            let secret = "e2e-\(UUID().uuidString)"
+            let node = try NodeSandbox(
+                extra: """
+                    postgres:
+                      bin_dir: "\(LocalPostgres.binDirectory)"
+                      data_dir: "\(postgres.dataDirectory)"
+                      port: \(postgres.port)
+                      socket_dir: "\(postgres.directory)"
+                      superuser:
+                        password_file: superuser.password
+                      replication:
+                        password: "\(secret)"
+                    """)
+            defer { node.cleanUp() }
+            try node.start()
+            let logDirectory = node.directory + "/log"
+            func log() -> String { (try? String(contentsOfFile: logDirectory + "/bridge.log", encoding: .utf8)) ?? "" }
+
+            // No password file yet: the bridge stops with the setting and the file, and is restarted.
+            let missing = "postgres.superuser.password_file: cannot read \(node.directory)/superuser.password: No such file or directory"
+            #expect(node.waitUntil(timeout: 20) { log().contains(missing) }, "\(log())")
+            // The effective configuration pgraftd hands the components names the file instead of the password.
+            let effective = (try? String(contentsOfFile: node.directory + "/run/effective.yaml", encoding: .utf8)) ?? ""
+            #expect(effective.contains("password: !not-shown \"\(node.configPath)\""), "\(effective)")
+            #expect(!effective.contains(secret))
+
+            // With the file, the restarted bridge gets both passwords (the one in the YAML from the YAML) and connects.
+            try "\(secret)-superuser\n".write(toFile: node.directory + "/superuser.password", atomically: true, encoding: .utf8)
+            #expect(node.waitUntil(timeout: 30) { log().contains("connected to PostgreSQL") }, "\(log())")
+            #expect((node.component("bridge")?.restarts ?? 0) >= 1)
+            let logs = (try? FileManager.default.contentsOfDirectory(atPath: logDirectory)) ?? []
+            for file in logs + ["../pgraftd.out"] {
+                let text = (try? String(contentsOfFile: logDirectory + "/" + file, encoding: .utf8)) ?? ""
+                #expect(!text.contains(secret), "\(file)")
+            }
         }
     }
 }

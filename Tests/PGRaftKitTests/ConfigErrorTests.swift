@@ -375,10 +375,6 @@ struct ConfigErrorTests {
             "t.yaml:10:16: api.listen_port: 7001 is also listen_port on 10.1.1.1; the peer listener and the HTTP API need different ports"
         ])
         #expect(minimalPlus("listen_address: 10.0.0.1\napi:\n  listen_address: 10.1.1.1\n  listen_port: 7001\n") == [])
-        #expect(minimalPlus("postgres:\n  reconnect_initial_ms: 500\n  reconnect_max_ms: 100\n") == [
-            "t.yaml:7:1: postgres: missing required key 'conninfo'",
-            "t.yaml:9:21: postgres.reconnect_max_ms: 100 must be at least reconnect_initial_ms (500)",
-        ])
         #expect(minimalPlus("supervisor:\n  backoff_initial_ms: 20000\n") == [
             "t.yaml:8:23: supervisor.backoff_max_ms: 10000 must be at least backoff_initial_ms (20000)"
         ])

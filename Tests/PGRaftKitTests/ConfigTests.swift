@@ -37,9 +37,8 @@ struct ConfigTests {
               listen_port: 8080
               max_value_bytes: 65536
             postgres:
-              conninfo: host=/tmp port=5432
-              reconnect_initial_ms: 200
-              reconnect_max_ms: 800
+              data_dir: /var/lib/postgresql/15/main
+              port: 5433
             supervisor:
               start_timeout_ms: 2000
               stop_timeout_ms: 1000
@@ -89,7 +88,7 @@ struct ConfigTests {
         #expect(config.log == LogSettings(maxBytes: 4096, keep: 2))
         #expect(config.api == APISettings(listenAddress: "0.0.0.0", listenPort: 8080, maxValueBytes: 65536))
         #expect(config.initialClusterState == .existing)
-        #expect(config.postgres == PostgresSettings(conninfo: "host=/tmp port=5432", reconnectInitialMs: 200, reconnectMaxMs: 800))
+        #expect(config.postgres == PostgresSettings(dataDir: "/var/lib/postgresql/15/main", port: 5433, socketDir: "/etc/run"))
         #expect(
             config.supervisor
                 == SupervisorSettings(
@@ -196,7 +195,9 @@ struct ConfigTests {
             ConfigFixture.minimal,
             ConfigFixture.minimal + """
                 postgres:
-                  conninfo: "host='a b' password=\\"x\\"\\n\\ttab é"
+                  data_dir: "./pg dir/é"
+                  parameters: {search_path: "'$user', public", log_line_prefix: "%m [%p] \\"q\\"\\t", "null": on}
+                  pg_hba: ["host all all 10.0.0.0/8 scram-sha-256", "local all \\"odd user\\" peer # #"]
                 components:
                   weird-1:
                     command: "./odd dir/tool"
@@ -241,7 +242,7 @@ struct ConfigTests {
         #expect(changed { _ in } == [])
         #expect(changed { $0.api.listenPort = 9000 } == ["api"])
         #expect(changed { $0.api.listenAddress = "0.0.0.0" } == ["api"])
-        #expect(changed { $0.postgres = PostgresSettings(conninfo: "x") } == ["bridge"])
+        #expect(changed { $0.postgres = PostgresSettings(dataDir: "/pg", socketDir: "/s") } == ["bridge"])
         #expect(changed { $0.dataDir = "/x" } == ["storage"])
         #expect(changed { $0.logDir = "/l" } == ["api"])
         #expect(changed { $0.heartbeatInterval = 10 } == ["consensus"])
@@ -315,5 +316,37 @@ struct ConfigTests {
         #expect(nodes[1].members == nodes[0].members && nodes[2].members == nodes[0].members)
         #expect(nodes[0].members.map(\.address) == ["127.0.0.1:7101", "127.0.0.1:7102", "127.0.0.1:7103"])
         #expect(Set(nodes.map(\.runDir)).count == 3)
+    }
+
+    /// The example files keep their postgres section commented out (they start without PostgreSQL);
+    /// uncommented, it is valid and says what its comments say.
+    @Test func theCommentedPostgresExamplesAreValidOnceUncommented() throws {
+        let etc = ConfigFixture.etcDirectory
+        func uncommented(_ file: String) throws -> NodeConfig {
+            let path = etc.appendingPathComponent(file).path
+            var inBlock = false
+            let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map { line in
+                if line == "# postgres:" { inBlock = true } else if !line.hasPrefix("#  ") { inBlock = false }
+                return inBlock ? String(line.dropFirst(2)) : String(line)
+            }
+            #expect(lines.contains("postgres:"), "\(file) has no commented postgres section")
+            return try NodeConfig.parse(yaml: lines.joined(separator: "\n"), file: file, baseDirectory: etc.path)
+        }
+        let single = try #require(try uncommented("pgraft.yaml").postgres)
+        #expect(single.binDir == "/usr/lib/postgresql/15/bin")
+        #expect(single.dataDir == etc.path + "/pg/node1")
+        #expect(single.connectAddress == NetworkAddress(host: "127.0.0.1", port: 5432))
+        #expect(single.socketDir == etc.path + "/run/node1")
+        #expect(single.superuser == PostgresRoleSettings(user: "postgres", password: .file(etc.path + "/superuser.password")))
+        #expect(single.replication == PostgresRoleSettings(user: "pgraft_replication"))
+        #expect(single.parameters == ["shared_buffers": "128MB", "max_connections": "100"])
+        #expect(single.pgHba == ["host all all 127.0.0.1/32 scram-sha-256"])
+        #expect(single == PostgresSettings(
+            dataDir: single.dataDir, socketDir: single.socketDir, superuser: single.superuser, parameters: single.parameters,
+            pgHba: single.pgHba))
+        let nodes = try (1...3).map { try #require(try uncommented("cluster/node\($0).yaml").postgres) }
+        #expect(nodes.map(\.port) == [5441, 5442, 5443])
+        #expect(Set(nodes.map(\.dataDir)).count == 3)
+        #expect(Set(nodes.map(\.socketPath)).count == 3)
     }
 }

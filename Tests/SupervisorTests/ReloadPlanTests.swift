@@ -87,10 +87,19 @@ import Testing
         "transport": runtimeReads.union([
             "cluster_name", "node_id", "listen_address", "listen_port", "peer_timeout", "members", "run_dir",
         ]),
-        "bridge": runtimeReads.union(["postgres.conninfo", "postgres.reconnect_initial_ms", "postgres.reconnect_max_ms"]),
+        // node_id and run_dir: the server's application name and the passfile's directory.
+        "bridge": runtimeReads.union(["node_id", "run_dir"]).union(postgresKeys),
         "api": runtimeReads.union([
             "cluster_name", "node_id", "api.listen_address", "api.listen_port", "api.max_value_bytes", "log_dir", "run_dir",
         ]),
+    ]
+
+    /// Every key of the postgres section, which only the bridge reads.
+    private static let postgresKeys: Set<String> = [
+        "postgres.bin_dir", "postgres.data_dir", "postgres.listen_address", "postgres.port", "postgres.connect_address",
+        "postgres.socket_dir", "postgres.os_user", "postgres.superuser", "postgres.replication", "postgres.parameters",
+        "postgres.pg_hba", "postgres.synchronous", "postgres.maximum_lag_on_failover", "postgres.use_pg_rewind",
+        "postgres.start_timeout_ms",
     ]
 
     /// What `ComponentRuntime` reads for every component (an operator's component is handed the same file).
@@ -115,9 +124,21 @@ import Testing
         "api.listen_address": { $0.api.listenAddress = "0.0.0.0" },
         "api.listen_port": { $0.api.listenPort = 9000 },
         "api.max_value_bytes": { $0.api.maxValueBytes = 5 },
-        "postgres.conninfo": { $0.postgres?.conninfo = "host=elsewhere" },
-        "postgres.reconnect_initial_ms": { $0.postgres?.reconnectInitialMs = 1 },
-        "postgres.reconnect_max_ms": { $0.postgres?.reconnectMaxMs = 9999 },
+        "postgres.bin_dir": { $0.postgres?.binDir = "/opt/pg/bin" },
+        "postgres.data_dir": { $0.postgres?.dataDir = "/elsewhere/pg" },
+        "postgres.listen_address": { $0.postgres?.listenAddress = "10.0.0.9" },
+        "postgres.port": { $0.postgres?.port = 5999 },
+        "postgres.connect_address": { $0.postgres?.connectAddress = NetworkAddress(host: "db.example", port: 5432) },
+        "postgres.socket_dir": { $0.postgres?.socketDir = "/elsewhere/socket" },
+        "postgres.os_user": { $0.postgres?.osUser = "pg" },
+        "postgres.superuser": { $0.postgres?.superuser.password = .file("/etc/pgraft/superuser.password") },
+        "postgres.replication": { $0.postgres?.replication.user = "streamer" },
+        "postgres.parameters": { $0.postgres?.parameters = ["work_mem": "8MB"] },
+        "postgres.pg_hba": { $0.postgres?.pgHba = ["local all all peer"] },
+        "postgres.synchronous": { $0.postgres?.synchronous = .off },
+        "postgres.maximum_lag_on_failover": { $0.postgres?.maximumLagOnFailover = 0 },
+        "postgres.use_pg_rewind": { $0.postgres?.usePgRewind = false },
+        "postgres.start_timeout_ms": { $0.postgres?.startTimeoutMs = 1 },
         "supervisor.start_timeout_ms": { $0.supervisor.startTimeoutMs = 1 },
         "supervisor.stop_timeout_ms": { $0.supervisor.stopTimeoutMs = 1 },
         "supervisor.heartbeat_misses": { $0.supervisor.heartbeatMisses = 1 },
@@ -129,7 +150,8 @@ import Testing
     ]
 
     @Test func changingASettingRestartsExactlyTheComponentsThatReadIt() throws {
-        let old = try config(Self.base + "postgres:\n  conninfo: host=/tmp\ncomponents:\n  tool:\n    command: tool\n")
+        let old = try config(Self.base + "postgres:\n  data_dir: pg\ncomponents:\n  tool:\n    command: tool\n")
+        #expect(Set(ConfigSchema.settings.map(\.key).filter { $0.hasPrefix("postgres.") }) == Self.postgresKeys)
         let identity = ConfigSchema.settings.filter { $0.setting.readers == .identity }.map(\.key)
         #expect(Set(Self.changes.keys) == Set(ConfigSchema.settings.map(\.key)).subtracting(identity + ["components"]))
         for key in ConfigSchema.settings.map(\.key) {

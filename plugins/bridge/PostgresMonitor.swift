@@ -4,29 +4,31 @@ import CLibPQ
 @preconcurrency import Glibc
 #endif
 import Logging
-import PGRaftKit
+import PGRaftPostgres
 
-/// Keeps one libpq connection to the local PostgreSQL and watches its role, reconnecting with
-/// exponential backoff (`postgres.reconnect_initial_ms` doubling up to `reconnect_max_ms`).
+/// Keeps one libpq connection to the local PostgreSQL over its Unix socket and watches its role,
+/// reconnecting with exponential backoff from the check period up to `retryMaxMs`.
 struct PostgresMonitor {
-    let settings: PostgresSettings
+    let spec: PostgresServerSpec
     let checkPeriodMs: Int
     let logger: Logger
+    /// The longest delay between two connection attempts.
+    static let retryMaxMs = 5000
     /// A query unanswered this long means PostgreSQL is hung (or the network is): the connection is
     /// dropped and made again, rather than the bridge waiting forever.
     static let queryTimeoutMs: Int32 = 5000
 
     /// Runs until the task is cancelled.
     func run() async {
-        var delay = settings.reconnectInitialMs
+        var delay = checkPeriodMs
         while !Task.isCancelled {
             guard let connection = connect() else {
                 logger.info("retrying in \(delay) ms")
                 try? await Task.sleep(for: .milliseconds(delay))
-                delay = min(delay * 2, settings.reconnectMaxMs)
+                delay = min(delay * 2, max(Self.retryMaxMs, checkPeriodMs))
                 continue
             }
-            delay = settings.reconnectInitialMs
+            delay = checkPeriodMs
             await watch(connection)
             PQfinish(connection)
         }
@@ -34,12 +36,15 @@ struct PostgresMonitor {
 
     /// Connects; logs the server version and recovery state, or why it failed.
     private func connect() -> OpaquePointer? {
-        // connect_timeout first: a value in the operator's conninfo (expanded from dbname) overrides it.
-        // TCP keepalives notice a vanished server host; both are defaults the operator's conninfo may override.
-        let keywords = ["connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "dbname"]
-        let values = ["3", "1", "5", "2", "3", settings.conninfo]
+        // The server's socket, as the superuser; the password (when it has one) stays in memory.
+        var keywords = ["connect_timeout", "host", "port", "user", "dbname", "application_name"]
+        var values = ["3", spec.socketDirectory, "\(spec.port)", spec.superuser, "postgres", "pgraft"]
+        if let password = spec.superuserPassword {
+            keywords.append("password")
+            values.append(password)
+        }
         let connection = withCStrings(keywords) { keys in
-            withCStrings(values) { vals in PQconnectdbParams(keys, vals, 1) }
+            withCStrings(values) { vals in PQconnectdbParams(keys, vals, 0) }
         }
         guard let connection, PQstatus(connection) == CONNECTION_OK else {
             let message = connection.map { Self.errorMessage($0) } ?? "out of memory"

@@ -21,6 +21,11 @@ enum ConfigPath {
         return "/" + parts.joined(separator: "/")
     }
 
+    /// Whether `path` is strictly below `directory` (both absolute and normalized).
+    static func isInside(_ path: String, _ directory: String) -> Bool {
+        directory == "/" ? path != "/" : path.hasPrefix(directory + "/")
+    }
+
     /// The process's working directory, for making a caller's relative path absolute.
     static var currentDirectory: String {
         FileManager.default.currentDirectoryPath

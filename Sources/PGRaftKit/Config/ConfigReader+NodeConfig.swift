@@ -35,7 +35,8 @@ extension ConfigReader {
     }
 
     /// The rules between settings: election timeout and heartbeat, the socket path's length, the two
-    /// listeners' ports, and each backoff's bounds (checked only between settings read correctly).
+    /// listeners' ports, the backoff's bounds and the postgres section's rules (checked only between
+    /// settings read correctly).
     private mutating func crossCheck(_ config: NodeConfig, top: ConfigMapping, sections: [String: ConfigMapping]) {
         if isValid("heartbeat_interval", "election_timeout"), config.electionTimeout < 2 * config.heartbeatInterval {
             let given = top.value("election_timeout") != nil
@@ -53,13 +54,7 @@ extension ConfigReader {
             let at = api.value("listen_port") != nil ? api.mark("listen_port") : top.mark("listen_port")
             error(at, "api.listen_port: \(config.listenPort) is also listen_port on \(config.api.listenAddress); the peer listener and the HTTP API need different ports")
         }
-        if let postgres = config.postgres, let section = sections["postgres"],
-            isValid("postgres.reconnect_initial_ms", "postgres.reconnect_max_ms"),
-            postgres.reconnectMaxMs < postgres.reconnectInitialMs
-        {
-            let at = section.value("reconnect_max_ms") != nil ? section.mark("reconnect_max_ms") : section.mark("reconnect_initial_ms")
-            error(at, "postgres.reconnect_max_ms: \(postgres.reconnectMaxMs) must be at least reconnect_initial_ms (\(postgres.reconnectInitialMs))")
-        }
+        crossCheckPostgres(config, top: top, sections: sections)
         let supervisor = config.supervisor
         if let section = sections["supervisor"], isValid("supervisor.backoff_initial_ms", "supervisor.backoff_max_ms"),
             supervisor.backoffMaxMs < supervisor.backoffInitialMs
@@ -74,10 +69,12 @@ extension ConfigReader {
         keys.allSatisfy { !invalidSettings.contains($0) }
     }
 
+    /// The listen addresses that mean every address.
+    static let wildcardAddresses: Set<String> = ["0.0.0.0", "::", "*"]
+
     /// Whether listeners on `lhs` and `rhs` collide for the same port (equal, or either a wildcard).
     static func addressesOverlap(_ lhs: String, _ rhs: String) -> Bool {
-        let wildcards: Set<String> = ["0.0.0.0", "::", "*"]
-        return lhs == rhs || wildcards.contains(lhs) || wildcards.contains(rhs)
+        lhs == rhs || wildcardAddresses.contains(lhs) || wildcardAddresses.contains(rhs)
     }
 }
 

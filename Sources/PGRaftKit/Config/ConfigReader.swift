@@ -5,6 +5,9 @@ struct ConfigReader {
     let file: String
     /// The absolute directory relative paths are resolved against.
     let baseDirectory: String
+    /// The absolute path of the file being read, which a password written in it records as its
+    /// source; nil for text that is not from a file.
+    var sourcePath: String?
     /// The errors found so far, in the order found.
     private(set) var errors: [ConfigError] = []
     /// The dotted keys of the settings that could not be read (wrong or missing), so that checks
@@ -117,10 +120,14 @@ struct ConfigReader {
         return value
     }
 
-    /// The path `key` of `mapping`, made absolute against the base directory and normalized.
-    mutating func path(_ key: String, in mapping: ConfigMapping) -> String? {
-        string(key, in: mapping, default: nil) { text in
-            if text.isEmpty { return "expected a directory path, got an empty string" }
+    /// The path `key` of `mapping` (of a directory, or of what `expected` says), made absolute
+    /// against the base directory and normalized; `fallback` when absent (nil: required).
+    mutating func path(
+        _ key: String, in mapping: ConfigMapping, default fallback: String? = nil, expected: String = "a directory path"
+    ) -> String? {
+        if fallback != nil, mapping.value(key) == nil { return fallback }
+        return string(key, in: mapping, default: nil) { text in
+            if text.isEmpty { return "expected \(expected), got an empty string" }
             if text.contains("\0") { return "a path cannot contain a NUL character" }
             return nil
         }.map { ConfigPath.absolute($0, base: baseDirectory) }

@@ -1,4 +1,5 @@
 import Foundation
+import PGRaftBridge
 
 /// The configuration's settings and limits in one place, in the order the effective YAML lists them.
 ///
@@ -37,10 +38,23 @@ enum ConfigSchema {
         ]),
         ConfigSettingGroup(
             section: "postgres",
+            // Read in this order: connect_address defaults from listen_address and port above it.
             settings: [
-                .string("conninfo", \.postgres!.conninfo, default: nil, validate: conninfoProblem, readers: .components(["bridge"])),
-                .int("reconnect_initial_ms", \.postgres!.reconnectInitialMs, default: postgresDefaults.reconnectInitialMs, range: longMsRange, readers: .components(["bridge"])),
-                .int("reconnect_max_ms", \.postgres!.reconnectMaxMs, default: postgresDefaults.reconnectMaxMs, range: longMsRange, readers: .components(["bridge"])),
+                .directory("bin_dir", \.postgres!.binDir, default: postgresDefaults.binDir, readers: bridge),
+                .directory("data_dir", \.postgres!.dataDir, readers: bridge),
+                .string("listen_address", \.postgres!.listenAddress, default: postgresDefaults.listenAddress, validate: ConfigSyntax.postgresListenProblem, readers: bridge),
+                .int("port", \.postgres!.port, default: postgresDefaults.port, range: portRange, readers: bridge),
+                .postgresConnectAddress,
+                .postgresSocketDir,
+                .string("os_user", \.postgres!.osUser, default: postgresDefaults.osUser, validate: ConfigSyntax.osUserProblem, readers: bridge),
+                .postgresRole("superuser", \.postgres!.superuser, defaultUser: postgresDefaults.superuser.user),
+                .postgresRole("replication", \.postgres!.replication, defaultUser: postgresDefaults.replication.user),
+                .postgresParameters,
+                .postgresHba,
+                .choice("synchronous", \.postgres!.synchronous, default: postgresDefaults.synchronous, readers: bridge),
+                .int("maximum_lag_on_failover", \.postgres!.maximumLagOnFailover, default: postgresDefaults.maximumLagOnFailover, range: 0...Int.max, readers: bridge),
+                .bool("use_pg_rewind", \.postgres!.usePgRewind, default: postgresDefaults.usePgRewind, readers: bridge),
+                .int("start_timeout_ms", \.postgres!.startTimeoutMs, default: postgresDefaults.startTimeoutMs, range: longMsRange, readers: bridge),
             ],
             absence: ConfigSettingGroup.Absence(
                 isPresent: { $0.postgres != nil }, makePresent: { $0.postgres = postgresDefaults },
@@ -79,12 +93,12 @@ enum ConfigSchema {
     static let longMsRange = 1...3_600_000
     static let atLeastOne = 1...Int.max
 
-    /// The postgres section's defaults, as its initializer declares them.
-    private static let postgresDefaults = PostgresSettings(conninfo: "")
+    /// The postgres section's defaults, as its initializer declares them (`data_dir` is required,
+    /// `socket_dir` defaults to `run_dir`, `connect_address` to `listen_address:port`: their readers say so).
+    private static let postgresDefaults = PostgresSettings(dataDir: "", socketDir: "")
 
-    private static func conninfoProblem(_ text: String) -> String? {
-        text.trimmingCharacters(in: .whitespaces).isEmpty ? "expected a libpq connection string, got an empty string" : nil
-    }
+    /// Every postgres setting is the bridge's.
+    static let bridge = ConfigReaders.components(["bridge"])
 }
 
 /// Settings that the YAML writes together: the top-level ones between two sections, or one

@@ -38,11 +38,12 @@ struct ConfigSetting: Sendable {
             write: { $0.string(key, $1) })
     }
 
-    /// A required directory, made absolute against the file's directory.
+    /// A directory, made absolute against the file's directory; `fallback` nil makes it required.
     static func directory(
-        _ key: String, _ field: WritableKeyPath<NodeConfig, String> & Sendable, readers: ConfigReaders
+        _ key: String, _ field: WritableKeyPath<NodeConfig, String> & Sendable, default fallback: String? = nil,
+        readers: ConfigReaders
     ) -> ConfigSetting {
-        value(key, field, readers: readers, read: { $0.path(key, in: $1) }, write: { $0.string(key, $1) })
+        value(key, field, readers: readers, read: { $0.path(key, in: $1, default: fallback) }, write: { $0.string(key, $1) })
     }
 
     /// One of an enumeration's raw values.

@@ -23,6 +23,26 @@ enum ConfigSyntax {
         isHost(host) ? nil : "expected a host name or IP address, got \(ConfigYAMLWriter.quoted(host))"
     }
 
+    /// `postgres.listen_address`: one host name or IP address (IPv6 without brackets), or `*` for
+    /// every address.
+    static func postgresListenProblem(_ host: String) -> String? {
+        host == "*" || isHost(host) ? nil : "expected a host name, an IP address or *, got \(ConfigYAMLWriter.quoted(host))"
+    }
+
+    /// A PostgreSQL role name: 1–63 bytes (longer ones PostgreSQL truncates) without a line break or NUL.
+    static func roleNameProblem(_ name: String) -> String? {
+        if name.isEmpty { return "expected a role name, got an empty string" }
+        if name.utf8.count > 63 { return "\(ConfigYAMLWriter.quoted(name)) is longer than 63 bytes, which PostgreSQL would truncate" }
+        if name.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\0" }) { return "a role name cannot contain a line break or a NUL character" }
+        return nil
+    }
+
+    /// An operating-system user name: 1–32 characters, none of them white space, `:`, `/` or NUL.
+    static func osUserProblem(_ name: String) -> String? {
+        let valid = (1...32).contains(name.count) && !name.contains { $0.isWhitespace || $0 == ":" || $0 == "/" || $0 == "\0" }
+        return valid ? nil : "\(ConfigYAMLWriter.quoted(name)) is not a user name; expected 1–32 characters without white space, ':' or '/'"
+    }
+
     /// Whether `host` is a host name, IPv4 literal, or IPv6 literal (without brackets, optional `%zone`).
     static func isHost(_ host: String) -> Bool {
         guard !host.isEmpty, host.unicodeScalars.count <= 253 else { return false }

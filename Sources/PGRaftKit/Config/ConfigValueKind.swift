@@ -65,6 +65,20 @@ enum ConfigValueKind: Equatable {
         }
     }
 
+    /// The kind alone (`a string`, `an integer`, …), for a value that must not be shown: a password
+    /// given where something else belongs.
+    var kindName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "a boolean"
+        case .int: return "an integer"
+        case .float: return "a float"
+        case .string: return "a string"
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        }
+    }
+
     /// The scalar's text when it is a non-null scalar, whatever its kind.
     var scalarText: String? {
         switch self {

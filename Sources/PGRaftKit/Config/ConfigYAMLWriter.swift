@@ -1,8 +1,23 @@
 /// Builds YAML text line by line with every string double-quoted, so no value can be
 /// misread (`"on"`, `"123"`, `"null"` stay strings) and the output parses back exactly.
 struct ConfigYAMLWriter {
+    /// How a password written in the configuration file (`PostgresSecret`) is written.
+    enum SecretForm {
+        /// The effective YAML: `!not-shown "<the file it is in>"`, which a reader resolves from that file.
+        case notShown
+        /// The reload fingerprints: a digest that changes with the password (`PostgresSecret.digest`).
+        case digest
+    }
+
+    /// How this writer writes passwords.
+    let secretForm: SecretForm
     private(set) var lines: [String] = []
     private var indent = 0
+
+    /// An empty document whose passwords are written in `secretForm`.
+    init(secretForm: SecretForm = .notShown) {
+        self.secretForm = secretForm
+    }
 
     /// Appends a comment line.
     mutating func comment(_ text: String) {
@@ -29,6 +44,22 @@ struct ConfigYAMLWriter {
         raw(key, value ? "true" : "false")
     }
 
+    /// Appends `key: <the password, as secretForm says>` (only the digest form depends on the password).
+    mutating func secret(_ key: String, _ secret: PostgresSecret) {
+        switch secretForm {
+        case .notShown: notShown(key, source: secret.source, note: "set in that file, not shown")
+        case .digest: raw(key, "digest " + secret.digest)
+        }
+    }
+
+    /// Appends `key: !not-shown "source"  # note`: a password the YAML names the file of.
+    mutating func notShown(_ key: String, source: String, note: String) {
+        raw(key, ConfigYAMLWriter.notShownTag + " " + ConfigYAMLWriter.quoted(source) + "  # " + note)
+    }
+
+    /// The tag of a password the YAML does not show; its scalar is the path of the file that sets it.
+    static let notShownTag = "!not-shown"
+
     /// Appends `key:` and writes `body` indented below it.
     mutating func section(_ key: String, _ body: (inout ConfigYAMLWriter) -> Void) {
         lines.append(prefix + key + ":")
@@ -39,7 +70,7 @@ struct ConfigYAMLWriter {
 
     /// Appends `- ` followed by a mapping written by `body`.
     mutating func item(_ body: (inout ConfigYAMLWriter) -> Void) {
-        var inner = ConfigYAMLWriter()
+        var inner = ConfigYAMLWriter(secretForm: secretForm)
         body(&inner)
         for (index, line) in inner.lines.enumerated() {
             lines.append(prefix + (index == 0 ? "- " : "  ") + line)

@@ -2,6 +2,10 @@ extension NodeConfig {
     /// The complete configuration as YAML: every key with its value, defaults filled in, paths
     /// absolute, all five built-in components listed. It parses back to an equal `NodeConfig`.
     ///
+    /// A password written in the file is not shown: the YAML names the file it is in
+    /// (`password: !not-shown "/etc/pgraft/pgraft.yaml"`), and reading the YAML takes it from there
+    /// (see `PostgresSecret`), so the file pgraftd hands its components holds no password either.
+    ///
     /// The supervisor hands this to its components (so they never disagree with it about a default)
     /// and shows it to operators (`pgraftctl config`).
     public func effectiveYAML() -> String {

@@ -4,8 +4,12 @@ extension NodeConfig {
     ///
     /// Which settings a component reads is each setting's `readers` in `ConfigSchema`, and every
     /// component reads its own `components:` entry.
+    ///
+    /// A password written in the file counts through a digest keyed for this process only: the
+    /// fingerprint changes with the password without holding it. The content of a `password_file`
+    /// is not part of it (the bridge reads the file when it starts).
     public func settingsFingerprint(for component: String) -> String {
-        var out = ConfigYAMLWriter()
+        var out = ConfigYAMLWriter(secretForm: .digest)
         writeSettings(to: &out) { $0.readers.includes(component) }
         if let spec = self.component(named: component) {
             out.section("component") { spec.write(to: &$0) }

@@ -6,6 +6,9 @@ extension NodeConfig {
     ///
     /// Throws every problem found (unreadable file, syntax, types, ranges, cross-checks), each with its
     /// line and column, so one `pgraftd --check` run shows everything to fix.
+    ///
+    /// A password the file does not show (`!not-shown "FILE"`, the effective YAML's form) is read
+    /// from FILE's `postgres` section.
     public static func load(path: String) throws(ConfigLoadError) -> NodeConfig {
         let absolute = ConfigPath.absolute(path, base: ConfigPath.currentDirectory)
         let text: String
@@ -15,7 +18,7 @@ extension NodeConfig {
         case .failure(let failure):
             throw ConfigLoadError(errors: [ConfigError(file: path, line: 0, column: 0, message: failure.message)])
         }
-        var config = try parse(yaml: text, file: path, baseDirectory: ConfigPath.directory(of: absolute))
+        var config = try parse(yaml: text, file: path, baseDirectory: ConfigPath.directory(of: absolute), sourcePath: absolute)
         config.path = absolute
         return config
     }
@@ -23,8 +26,17 @@ extension NodeConfig {
     /// Validates `yaml`, naming `file` in errors and resolving relative paths against
     /// `baseDirectory` (made absolute against the working directory if it is relative).
     /// The result's `path` is "".
+    ///
+    /// A password written in `yaml` records no file, so the effective YAML of the result cannot be
+    /// read back with it (see `PostgresSecret`); `load` records the file.
     public static func parse(yaml: String, file: String, baseDirectory: String) throws(ConfigLoadError) -> NodeConfig {
+        try parse(yaml: yaml, file: file, baseDirectory: baseDirectory, sourcePath: nil)
+    }
+
+    /// `parse(yaml:file:baseDirectory:)` of the text of the file at the absolute `sourcePath`.
+    static func parse(yaml: String, file: String, baseDirectory: String, sourcePath: String?) throws(ConfigLoadError) -> NodeConfig {
         var reader = ConfigReader(file: file, baseDirectory: ConfigPath.absolute(baseDirectory, base: ConfigPath.currentDirectory))
+        reader.sourcePath = sourcePath
         // A byte order mark is invisible in editors; dropping it keeps line 1's columns as they see them.
         let text = yaml.unicodeScalars.first == "\u{FEFF}" ? String(yaml.unicodeScalars.dropFirst()) : yaml
         let root = ConfigDocument.compose(text, reader: &reader)
@@ -38,7 +50,7 @@ extension NodeConfig {
     }
 
     /// The file's text, or why it cannot be read.
-    private static func readFile(_ path: String) -> Result<String, ReadFailure> {
+    static func readFile(_ path: String) -> Result<String, ReadFailure> {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             return .failure(ReadFailure("cannot read the configuration file: it is a directory"))
@@ -58,7 +70,7 @@ extension NodeConfig {
     }
 
     /// Why a file could not be read.
-    private struct ReadFailure: Error {
+    struct ReadFailure: Error {
         let message: String
         init(_ message: String) { self.message = message }
     }

@@ -43,7 +43,7 @@ public struct NodeConfig: Sendable, Equatable {
     public var log: LogSettings
     /// Where the HTTP API listens (`api:`).
     public var api: APISettings
-    /// How to reach the local PostgreSQL; nil when the node runs without one (`postgres:` absent).
+    /// The local PostgreSQL server the bridge manages; nil when the node runs without one (`postgres:` absent).
     public var postgres: PostgresSettings?
     /// Restart policy and timeouts of the supervisor (`supervisor:`).
     public var supervisor: SupervisorSettings
