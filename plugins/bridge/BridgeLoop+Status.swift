@@ -10,6 +10,7 @@ extension BridgeLoop {
     /// seconds while the WAL moves).
     func publish(_ status: BridgeStatus) {
         let now = Self.nowMs()
+        publishLocally(status)
         let record = MemberStatus(
             node: settings.node, role: status.role, address: "\(address)", timeline: status.timeline, flushed: status.flushed,
             replayed: status.replayed, upstream: status.streamingFrom, writtenAtMs: UInt64(Date().timeIntervalSince1970 * 1000))
@@ -22,5 +23,31 @@ extension BridgeLoop {
         lastStatusWriteMs = now
         // Fire and forget: a lost status is written again with the next change.
         _ = client.submit(.put(key: MemberStatus.key(of: settings.node), value: record.encoded), timeout: .seconds(5))
+    }
+}
+
+extension BridgeLoop {
+    /// Shows `status` in the segment, for the api's health routes (every tick, so that a reader
+    /// can tell a live bridge from a dead one by the record's age).
+    func publishLocally(_ status: BridgeStatus) {
+        lastPublished = status
+        guard let segment else { return }
+        let pid = server.postmaster?.pid ?? 0
+        segment.publishPostgresStatus(
+            PostgresStatusSnapshot(status, writable: status.role == .primary, postmasterPid: pid), atMonotonicMs: UInt64(Self.nowMs()))
+    }
+
+    /// As the bridge stops: a primary is fenced, since no bridge will fence it when its node stops
+    /// leading; the server itself keeps running for the next bridge to adopt.
+    func fenceOnExit() {
+        guard let running = server.observe(members: members).running, !running.inRecovery,
+            running.synchronousStandbyNames != SynchronousStandbys.fence
+        else { return }
+        do {
+            try server.setSynchronousStandbys(SynchronousStandbys.fence)
+            logger.info("fenced the primary as the bridge stops; the next bridge lifts the fence if its node may acknowledge")
+        } catch {
+            logger.warning("could not fence the primary as the bridge stops: \(error)")
+        }
     }
 }

@@ -20,7 +20,8 @@ extension BridgeLoop {
         let all = state?.members.map(\.id).sorted() ?? []
         var view = ClusterView(
             term: state?.term ?? 0, leader: state?.leaderId ?? 0, voters: voters, members: all, topology: nil, topologyRevision: 0, reports: [:])
-        let reply = try? client.submit(.list(prefix: "pgraft/", linearizable: false), timeout: .seconds(2)).wait()
+        // A local read, answered at once by this node's consensus; short, so a slow one costs a tick.
+        let reply = try? client.submit(.list(prefix: "pgraft/", linearizable: false), timeout: .milliseconds(500)).wait()
         guard let reply, reply.status == .ok, case .records(let records, _) = reply.result else { return view }
         for record in records {
             if record.key == Topology.key, let t = Topology(encoded: record.value) {

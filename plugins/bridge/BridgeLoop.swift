@@ -30,6 +30,8 @@ final class BridgeLoop: @unchecked Sendable {
     var lastStatusWriteMs: Int64 = .min / 2
     /// The hosts pg_hba.conf last admitted.
     var admittedHosts: [String] = []
+    /// The status the core last published (shown again every tick).
+    var lastPublished: BridgeStatus?
 
     /// A status record is written again at least this often while the WAL moves (ms).
     static let statusRefreshMs: Int64 = 5_000
@@ -66,6 +68,7 @@ final class BridgeLoop: @unchecked Sendable {
         let view = clusterView()
         admitMembers()
         feed([.cluster(view), .server(server.observe(members: members)), .tick])
+        if let lastPublished { publishLocally(lastPublished) }
     }
 
     /// Feeds `events` in order, with the events each performed action brings back.
