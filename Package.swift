@@ -100,7 +100,7 @@ let package = Package(
             ]
         ),
         // Helpers shared by the end-to-end tests and the benchmarks: throwaway nodes, free ports.
-        .target(name: "PGRaftTestSupport", dependencies: ["PGRaftKit", "PGRaftClient", "PGRaftStorageProtocol", "CShims", "RaftCore"]),
+        .target(name: "PGRaftTestSupport", dependencies: ["PGRaftKit", "PGRaftClient", "PGRaftStorageProtocol", "PGRaftPostgres", "CShims", "RaftCore"]),
         .executableTarget(
             name: "pgraft-bench",
             dependencies: [
@@ -196,7 +196,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["PGRaftPostgres", "PGRaftBridge", "PGRaftTestSupport"]),
         // What plugins/bridge adds to the libraries: the spec of the server from the configuration.
         .testTarget(name: "BridgePluginTests", dependencies: ["pgraft-bridge", "PGRaftKit", "PGRaftPostgres"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["PGRaftKit", "PGRaftBytes", "PGRaftTestSupport", "RaftSim"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["PGRaftKit", "PGRaftBytes", "PGRaftTestSupport", "PGRaftPostgres", "RaftSim"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -19,10 +19,11 @@ public final class ClusterSandbox: @unchecked Sendable {
     private let extra: String
     private let supervisor: [String: String]
 
-    /// Writes the configurations of `size` founding members; `extra` is appended to every YAML and
-    /// `supervisor` overrides keys of its `supervisor:` section.
+    /// Writes the configurations of `size` founding members; `extra` is appended to every YAML,
+    /// `perNode(id)` to node `id`'s, and `supervisor` overrides keys of its `supervisor:` section.
     public init(
-        size: Int = 3, heartbeatMs: Int = 50, electionTimeoutMs: Int = 500, extra: String = "", supervisor: [String: String] = [:]
+        size: Int = 3, heartbeatMs: Int = 50, electionTimeoutMs: Int = 500, extra: String = "", supervisor: [String: String] = [:],
+        perNode: (Int) -> String = { _ in "" }
     ) throws {
         clusterName = "c\(getpid())-\(UUID().uuidString.prefix(6).lowercased())"
         self.heartbeatMs = heartbeatMs
@@ -35,7 +36,7 @@ public final class ClusterSandbox: @unchecked Sendable {
         nodes = try (1...size).map { id in
             try NodeSandbox(
                 cluster: name, nodeId: id, listenPort: ports[2 * (id - 1)], apiPort: ports[2 * (id - 1) + 1],
-                extra: Self.settings(heartbeatMs, electionTimeoutMs, extra) + "members:\n" + members + "\n", supervisor: supervisor)
+                extra: Self.settings(heartbeatMs, electionTimeoutMs, extra) + perNode(id) + "\nmembers:\n" + members + "\n", supervisor: supervisor)
         }
     }
 
