@@ -129,7 +129,13 @@ extension BridgeCore {
 
     private mutating func decideAsLeader(_ view: ClusterView, _ running: ServerObservation.Running?) {
         let me = settings.node
-        guard let t = view.topology, t.systemIdentifier != 0 else { return }
+        guard let t = view.topology else {
+            // A new cluster whose first leader was given a data directory: claim the bootstrap, then
+            // record that directory's identifier (it is adopted, not made anew).
+            publish(.preparing, "a new cluster: adopting the data directory given, claiming its bootstrap")
+            return write(.topology(Topology(primary: me, term: view.term, timeline: 0, branch: view.term, systemIdentifier: 0), expectedRevision: view.topologyRevision))
+        }
+        guard t.systemIdentifier != 0 else { return }
         guard t.primary == me else {
             guard let running else { return startServer(view, standbyOf: nil) }
             return chooseNewPrimary(view, running)

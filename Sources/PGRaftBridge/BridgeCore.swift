@@ -74,12 +74,12 @@ public struct BridgeCore: Sendable {
             awaitingObservation = false
         case .performed(let op, let failure):
             performed(op, failure)
-        case .written(let w, let failure):
-            written(w, failure)
+        case .written(let w, let revision, let failure):
+            written(w, revision, failure)
         case .tick:
             if let w = writing, now - writingSinceMs >= Self.writeTimeoutFactor * settings.electionTimeoutMs {
                 // The answer was lost with the process that would have given it: ask again.
-                written(w, "no answer within \(now - writingSinceMs) ms")
+                written(w, 0, "no answer within \(now - writingSinceMs) ms")
             }
         }
         if !awaitingObservation { decide() }
@@ -119,7 +119,7 @@ public struct BridgeCore: Sendable {
         }
     }
 
-    private mutating func written(_ w: BridgeWrite, _ failure: String?) {
+    private mutating func written(_ w: BridgeWrite, _ revision: UInt64 = 0, _ failure: String?) {
         guard writing == w else { return }
         writing = nil
         if let failure {
@@ -134,6 +134,7 @@ public struct BridgeCore: Sendable {
         case .topology(let t, _):
             // Committed: act on it before the view shows it.
             view?.topology = t
+            if revision > 0 { view?.topologyRevision = revision }
         }
     }
 

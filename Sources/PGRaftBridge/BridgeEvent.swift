@@ -6,9 +6,10 @@ public enum BridgeEvent: Sendable, Equatable {
     case server(ServerObservation)
     /// The operation asked by ``BridgeAction/perform(_:)`` ended: nil when it succeeded, else why not.
     case performed(BridgeOperation, failure: String?)
-    /// The write asked by ``BridgeAction/write(_:)`` ended: nil when it is committed, else why not
-    /// (refused because the record changed, no leader, timed out).
-    case written(BridgeWrite, failure: String?)
+    /// The write asked by ``BridgeAction/write(_:)`` ended: nil when it is committed (at the
+    /// key-value `revision`, 0 when not known), else why not (refused because the record changed,
+    /// no leader, timed out).
+    case written(BridgeWrite, revision: UInt64 = 0, failure: String?)
     /// Time passed (the caller's clock is the `now` of ``BridgeCore/handle(_:now:)``).
     case tick
 }

@@ -144,13 +144,16 @@ extension Simulation {
         let i = Int(asked.node - 1)
         guard nodes[i].incarnation == asked.incarnation, nodes[i].bridge != nil else { return true }
         let failure: String?
+        var revision: UInt64 = 0
         switch (reply.status, reply.result) {
-        case (.ok, .written): failure = nil
+        case (.ok, .written(let r, _, _)):
+            failure = nil
+            revision = r
         case (.ok, .unchanged): failure = "the record changed meanwhile"
         default: failure = "\(reply.status)"
         }
         guard nodes[i].isRunning else { return true }
-        feedBridge(i, [.cluster(clusterView(i)), .written(asked.write, failure: failure)])
+        feedBridge(i, [.cluster(clusterView(i)), .written(asked.write, revision: revision, failure: failure)])
         return true
     }
 

@@ -34,6 +34,24 @@ struct BridgeCoreTests {
         #expect(published(done).last?.role == .primary)
     }
 
+    @Test("the first leader given a data directory adopts it: claims the bootstrap, records its identifier, starts it fenced")
+    func adoption() throws {
+        var h = H()
+        h.view.leader = 1
+        h.view.term = 2
+        h.server = H.stopped(standby: false, system: 77, branch: 0)
+        let claim = try #require(writes(h.show()).first)
+        guard case .topology(let t, 0) = claim else { return #expect(Bool(false), "\(claim)") }
+        #expect(t.systemIdentifier == 0 && t.primary == 1)
+        h.view.topology = t
+        h.view.topologyRevision = 3
+        let record = try #require(writes(h.written(claim)).first)
+        guard case .topology(let adopted, 3) = record else { return #expect(Bool(false), "\(record)") }
+        #expect(adopted.systemIdentifier == 77, "the directory's own identifier is recorded")
+        h.view.topology = adopted
+        #expect(operations(h.written(record)) == [.start(standby: false, upstream: nil)])
+    }
+
     @Test("a follower with an empty directory waits for the first primary, then clones it")
     func followerClones() {
         var h = H(node: 2)

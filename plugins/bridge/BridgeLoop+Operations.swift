@@ -57,19 +57,20 @@ extension BridgeLoop {
         return Upstream(node: node, address: address)
     }
 
-    /// Writes `record` through consensus; returns why it was not recorded, nil when it is committed.
-    func write(_ record: BridgeWrite) -> String? {
+    /// Writes `record` through consensus; returns the key-value revision it was committed at, or
+    /// why it was not recorded.
+    func write(_ record: BridgeWrite) -> (revision: UInt64, failure: String?) {
         let operation: ClientOperation
         switch record {
         case .report(let r): operation = .put(key: MemberReport.key(of: r.node), value: r.encoded)
         case .topology(let t, let revision): operation = .compareAndSet(key: Topology.key, expectedRevision: revision, value: t.encoded)
         }
-        guard let reply = try? client.submit(operation).wait() else { return "no answer from consensus" }
+        guard let reply = try? client.submit(operation).wait() else { return (0, "no answer from consensus") }
         switch (reply.status, reply.result) {
-        case (.ok, .written): return nil
-        case (.ok, .unchanged): return "the record changed meanwhile"
-        case (_, .message(let text)): return "\(reply.status): \(text)"
-        default: return "\(reply.status)"
+        case (.ok, .written(let revision, _, _)): return (revision, nil)
+        case (.ok, .unchanged): return (0, "the record changed meanwhile")
+        case (_, .message(let text)): return (0, "\(reply.status): \(text)")
+        default: return (0, "\(reply.status)")
         }
     }
 }

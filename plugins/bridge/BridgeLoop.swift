@@ -90,7 +90,8 @@ final class BridgeLoop: @unchecked Sendable {
             if let failure { logger.warning("\(operation.summary) failed: \(failure)") }
             return [.cluster(clusterView()), .performed(operation, failure: failure), .server(server.observe(members: members))]
         case .write(let record):
-            return [.cluster(clusterView()), .written(record, failure: write(record))]
+            let (revision, failure) = write(record)
+            return [.cluster(clusterView()), .written(record, revision: revision, failure: failure)]
         case .transferLeadership(let node):
             // The reply comes when the target leads; the loop goes on meanwhile and sees the change.
             _ = client.submit(.transferLeader(id: node), timeout: .seconds(5))
