@@ -245,8 +245,9 @@ struct ConfigTests {
         #expect(changed { $0.postgres = PostgresSettings(dataDir: "/pg", socketDir: "/s") } == ["bridge"])
         #expect(changed { $0.dataDir = "/x" } == ["storage"])
         #expect(changed { $0.logDir = "/l" } == ["api"])
-        #expect(changed { $0.heartbeatInterval = 10 } == ["consensus"])
-        #expect(changed { $0.electionTimeout = 2000 } == ["consensus"])
+        // The bridge ticks at the heartbeat interval and fences within an election timeout.
+        #expect(changed { $0.heartbeatInterval = 10 } == ["consensus", "bridge"])
+        #expect(changed { $0.electionTimeout = 2000 } == ["consensus", "bridge"])
         #expect(changed { $0.maxLogEntries = 7 } == ["consensus"])
         #expect(changed { $0.peerTimeout = 7 } == ["transport"])
         #expect(changed { $0.members.append(Member(id: 2, host: "h", port: 1)) } == ["consensus", "transport"])

@@ -88,7 +88,7 @@ import Testing
             "cluster_name", "node_id", "listen_address", "listen_port", "peer_timeout", "members", "run_dir",
         ]),
         // node_id and run_dir: the server's application name and the passfile's directory.
-        "bridge": runtimeReads.union(["node_id", "run_dir"]).union(postgresKeys),
+        "bridge": runtimeReads.union(["node_id", "run_dir", "heartbeat_interval", "election_timeout"]).union(postgresKeys),
         "api": runtimeReads.union([
             "cluster_name", "node_id", "api.listen_address", "api.listen_port", "api.max_value_bytes", "log_dir", "run_dir",
         ]),
