@@ -104,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "pgraft-bench",
             dependencies: [
-                "PGRaftKit", "PGRaftTestSupport", "PGRaftStorage", "PGRaftStorageProtocol", "RaftSim", "PGRaftBenchCore",
+                "PGRaftKit", "PGRaftTestSupport", "PGRaftStorage", "PGRaftStorageProtocol", "RaftSim", "PGRaftBenchCore", "PGRaftPostgres",
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

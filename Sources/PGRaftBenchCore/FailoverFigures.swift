@@ -51,7 +51,8 @@ public struct FailoverFigures: Sendable, Equatable, Codable {
         } else {
             parts.append("no commit on another node")
         }
-        parts.append("\(lost) of \(acknowledged) acknowledged commits lost" + (lostSample.isEmpty ? "" : " (ids \(lostSample.map(String.init).joined(separator: ", "))…)"))
+        let sample = lostSample.isEmpty ? "" : " (ids \(lostSample.map(String.init).joined(separator: ", "))\(lost > lostSample.count ? ", …" : ""))"
+        parts.append("\(Milliseconds.grouped(lost)) of \(Milliseconds.grouped(acknowledged)) acknowledged commits lost" + sample)
         if let gap = withoutSynchronousStandby {
             parts.append("without a synchronous standby " + gap.text)
         }

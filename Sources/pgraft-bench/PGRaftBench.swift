@@ -5,8 +5,8 @@ import ArgumentParser
 struct PGRaftBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pgraft-bench",
-        abstract: "Measure pgraft: supervisor restarts and memory, the Raft core, the storage log, the key-value API against etcd.",
+        abstract: "Measure pgraft: supervisor restarts and memory, the Raft core, the storage log, the key-value API against etcd, PostgreSQL failover.",
         subcommands: [
-            SupervisorBench.self, RaftBench.self, StorageBench.self, KVBench.self, FailoverBench.self, SegmentWorker.self,
+            SupervisorBench.self, RaftBench.self, StorageBench.self, KVBench.self, FailoverBench.self, PGFailoverBench.self, SegmentWorker.self,
         ])
 }

@@ -78,9 +78,12 @@ struct FailoverRoundTests {
     func lostInTheLine() {
         let figures = round(after: [ack(8, "2", 28_000, sync: 0)]).figures(lost: IDRanges([4...5]))
         #expect(figures.lost == 2 && figures.lostSample == [4, 5])
+        let many = round(after: [ack(8, "2", 28_000, sync: 0)]).figures(lost: IDRanges([1...5, 8...8, 100...10_099]))
+        #expect(many.lost == 10_006 && many.lostSample == [1, 2, 3, 4, 5, 8, 100, 101, 102, 103])
+        #expect(many.line.contains("10,006 of 6 acknowledged commits lost (ids 1, 2, 3, 4, 5, 8, 100, 101, 102, 103, …)"))
         #expect(
             figures.line
-                == "round 1: node 1 killed; node 2 committed 27,000 ms later; 2 of 6 acknowledged commits lost (ids 4, 5…); "
+                == "round 1: node 1 killed; node 2 committed 27,000 ms later; 2 of 6 acknowledged commits lost (ids 4, 5); "
                 + "without a synchronous standby async: the whole round, 32,000 ms (1 commit); node 1 streaming 6,500 ms after its start")
     }
 
