@@ -99,12 +99,15 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // The pure parts of pgraft-bench (percentiles; the PostgreSQL failover trial's node options, round
+        // bookkeeping and report): the standard library only, tested in BenchCoreTests.
+        .target(name: "PGRaftBenchCore"),
         // Helpers shared by the end-to-end tests and the benchmarks: throwaway nodes, free ports.
         .target(name: "PGRaftTestSupport", dependencies: ["PGRaftKit", "PGRaftClient", "PGRaftStorageProtocol", "PGRaftPostgres", "CShims", "RaftCore"]),
         .executableTarget(
             name: "pgraft-bench",
             dependencies: [
-                "PGRaftKit", "PGRaftTestSupport", "PGRaftStorage", "PGRaftStorageProtocol", "RaftSim",
+                "PGRaftKit", "PGRaftTestSupport", "PGRaftStorage", "PGRaftStorageProtocol", "RaftSim", "PGRaftBenchCore", "PGRaftPostgres",
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -174,6 +177,7 @@ let package = Package(
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "RaftSim", "PGRaftNode", "PGRaftBridge", "GoldenScripts"], exclude: ["testdata"]),
         .testTarget(name: "StateMachineTests", dependencies: ["RaftCore", "PGRaftStateMachine"]),
         .testTarget(name: "BridgeTests", dependencies: ["PGRaftBridge"]),
+        .testTarget(name: "BenchCoreTests", dependencies: ["PGRaftBenchCore"]),
         .testTarget(
             name: "NodeMachineTests", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftNode", "PGRaftClient", "GoldenScripts"], exclude: ["testdata"]),
         .testTarget(name: "PGRaftKitTests", dependencies: ["PGRaftKit", "PGRaftBytes", "PGRaftClient", "PGRaftBridge", "CShims", "PGRaftTestSupport"]),

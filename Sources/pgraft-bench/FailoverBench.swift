@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PGRaftBenchCore
 import PGRaftKit
 import PGRaftTestSupport
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PGRaftBenchCore
 import PGRaftKit
 
 /// `pgraft-bench kv`: puts, then linearizable gets, against a cluster's HTTP API by many concurrent

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MallocInterposerSwift
+import PGRaftBenchCore
 import RaftSim
 
 #if canImport(Glibc)

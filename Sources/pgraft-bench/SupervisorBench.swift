@@ -1,6 +1,7 @@
 import ArgumentParser
 import CShims
 import Foundation
+import PGRaftBenchCore
 import PGRaftKit
 import PGRaftTestSupport
 
