@@ -86,9 +86,15 @@ public struct MemberList: Codable, Sendable, Equatable {
             guard let server = member.postgres else {
                 return Row(member: member.id, host: nil, role: "unknown", leader: false, state: "no status", timeline: nil, lag: nil)
             }
+            // Only the recorded primary leads: a member whose own last record says primary, but which
+            // the topology no longer names, is a former primary whose bridge has not written since
+            // (its host down, or its rejoin under way).
+            let recorded = server.role == "primary" && member.id == side?.topology?.primary
+            let role = server.role == "primary" && !recorded ? "former_primary" : server.role
             return Row(
-                member: member.id, host: server.address, role: server.role, leader: server.role == "primary",
-                state: Self.state(of: server), timeline: server.timeline == 0 ? nil : server.timeline, lag: server.lag)
+                member: member.id, host: server.address, role: role, leader: recorded,
+                state: role == "former_primary" ? "not the recorded primary" : Self.state(of: server),
+                timeline: server.timeline == 0 ? nil : server.timeline, lag: server.lag)
         }
     }
 
@@ -123,6 +129,7 @@ public struct MemberList: Codable, Sendable, Equatable {
         case "primary": return "Leader"
         case "standby": return "Replica"
         case "fenced_primary": return "Fenced primary"
+        case "former_primary": return "Former primary"
         case "unknown": return "unknown"
         default: return row.role.prefix(1).uppercased() + row.role.dropFirst()
         }

@@ -49,11 +49,32 @@ extension PostgresServer {
     public func rewind(from upstream: Upstream, members: MemberAddresses, timeoutMs: Int = 3_600_000) throws {
         guard postmaster == nil else { throw PostgresError(.state, "the server of \(spec.dataDirectory) runs; stop it first") }
         try passfile.write(for: spec, owner: user)
+        checkpoint(upstream)
         var arguments = ["-D", spec.dataDirectory, "--source-server=\(upstreamConninfo(upstream, database: "postgres"))"]
         if !spec.syncToDisk { arguments.append("--no-sync") }
         try tools.run("pg_rewind", arguments, timeoutMs: timeoutMs)
         try configure(as: .standby(of: upstream), members: members, synchronousStandbyNames: "")
         logger.info("rewound the data directory", metadata: ["upstream": "\(upstream)"])
+    }
+
+    /// Asks `upstream` for a checkpoint (as the replication role, which holds `pg_checkpoint`): a
+    /// promoted server's control file names its new timeline only after the checkpoint that ends
+    /// the promotion, which runs in the background, and until then pg_rewind finds "no rewind
+    /// required" for a diverged old primary. A failure is logged, not thrown: the rewind then says
+    /// what is wrong, and a standby that cannot stream is rewound again later.
+    func checkpoint(_ upstream: Upstream) {
+        do {
+            let source = try PostgresConnection(
+                parameters: [
+                    ("host", upstream.address.host), ("port", "\(upstream.address.port)"), ("user", spec.replicationUser), ("dbname", "postgres"),
+                    ("passfile", passfile.path), ("application_name", MemberNaming.name(of: spec.nodeID)), ("connect_timeout", "10"),
+                ],
+                timeoutMs: 10_000)
+            defer { source.close() }
+            try source.query("CHECKPOINT", timeoutMs: lifecycleToolTimeoutMs)
+        } catch {
+            logger.warning("could not ask \(upstream) for a checkpoint before the rewind: \(error)")
+        }
     }
 
     /// Renames the data directory of this stopped server to a sibling with a timestamp suffix

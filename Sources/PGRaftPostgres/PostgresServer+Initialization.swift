@@ -48,8 +48,8 @@ extension PostgresServer {
     }
 
     /// Gives the superuser its password (when it has one) and makes the replication role: `LOGIN
-    /// REPLICATION` with its password, and the right to run the functions `pg_rewind` reads the
-    /// source with, so that a rewind needs no superuser over the network. Idempotent; on a primary.
+    /// REPLICATION` with its password, the right to run the functions `pg_rewind` reads the source
+    /// with, and `pg_checkpoint`, so that a rewind needs no superuser over the network. Idempotent; on a primary.
     ///
     /// Only SCRAM verifiers computed here are sent, so no password reaches the server's logs.
     public func ensureRoles() throws {
@@ -74,6 +74,8 @@ extension PostgresServer {
             ] {
                 try connection.query("GRANT EXECUTE ON FUNCTION \(function) TO \(role)")
             }
+            // A rewind asks its source for a checkpoint first (PostgreSQL 15's predefined role).
+            try connection.query("GRANT pg_checkpoint TO \(role)")
         }
         logger.info("roles in place", metadata: ["replication_user": "\(spec.replicationUser)"])
     }

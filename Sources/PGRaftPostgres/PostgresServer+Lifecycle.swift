@@ -77,10 +77,8 @@ extension PostgresServer {
         try waitUntil(timeoutMs: spec.startTimeoutMs, "the promoted server did not leave recovery") {
             try withConnection { try $0.query("SELECT pg_is_in_recovery()").first?.first ?? nil } == "f"
         }
-        // The checkpoint that ends a promotion runs in the background; until it is done the control
-        // file still names the old timeline, and pg_rewind against this server would find "no
-        // rewind required" for a diverged old primary. Wait for one now.
-        try withConnection(timeoutMs: lifecycleToolTimeoutMs) { try $0.query("CHECKPOINT", timeoutMs: lifecycleToolTimeoutMs) }
+        // The checkpoint that ends a promotion runs in the background, off the failover's path; a
+        // rewind against this server asks for one first (see rewind(from:members:timeoutMs:)).
         logger.info("promoted the server")
     }
 

@@ -45,15 +45,15 @@ public final class ClusterSandbox: @unchecked Sendable {
     }
 
     /// Writes the configuration of a node that joins the running cluster (`initial_cluster_state:
-    /// existing`) with the next id, and returns it (not started).
-    public func addJoiningNode() throws -> NodeSandbox {
+    /// existing`) with the next id, `perNode` added to its YAML, and returns it (not started).
+    public func addJoiningNode(perNode: String = "") throws -> NodeSandbox {
         let id = nodes.count + 1
         let ports = try LoopbackPorts.free(2)
         let members = (nodes.map { ($0.nodeId, $0.listenPort) } + [(id, ports[0])])
             .map { "  - id: \($0.0)\n    address: 127.0.0.1:\($0.1)" }.joined(separator: "\n")
         let node = try NodeSandbox(
             cluster: clusterName, nodeId: id, listenPort: ports[0], apiPort: ports[1],
-            extra: Self.settings(heartbeatMs, electionTimeoutMs, extra) + "initial_cluster_state: existing\nmembers:\n" + members + "\n",
+            extra: Self.settings(heartbeatMs, electionTimeoutMs, extra) + perNode + "\ninitial_cluster_state: existing\nmembers:\n" + members + "\n",
             supervisor: supervisor)
         nodes.append(node)
         return node

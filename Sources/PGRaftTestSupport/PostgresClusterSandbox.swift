@@ -13,7 +13,8 @@ public final class PostgresClusterSandbox: @unchecked Sendable {
     /// The nodes.
     public let cluster: ClusterSandbox
     /// Each node's PostgreSQL port (`pgPorts[id - 1]`).
-    public let pgPorts: [Int]
+    public private(set) var pgPorts: [Int]
+    private let postgresExtra: String
 
     /// Writes `size` nodes whose `postgres:` sections name a data directory below each node's
     /// directory (owned by the server's user), fsync off; `extra` goes into every `postgres:`
@@ -21,26 +22,45 @@ public final class PostgresClusterSandbox: @unchecked Sendable {
     public init(size: Int = 3, heartbeatMs: Int = 50, electionTimeoutMs: Int = 500, postgresExtra: String = "") throws {
         let ports = try LoopbackPorts.free(size)
         pgPorts = ports
+        self.postgresExtra = postgresExtra
         cluster = try ClusterSandbox(size: size, heartbeatMs: heartbeatMs, electionTimeoutMs: electionTimeoutMs) { id in
-            """
-            postgres:
-              bin_dir: \(LocalPostgres.binDirectory)
-              data_dir: pg/data
-              socket_dir: pg
-              listen_address: 127.0.0.1
-              port: \(ports[id - 1])
-              start_timeout_ms: 20000
-              parameters:
-                fsync: "off"
-                wal_sender_timeout: "5s"
-            \(postgresExtra.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
-            """
+            Self.section(port: ports[id - 1], extra: postgresExtra)
         }
-        for node in cluster.nodes {
-            let directory = node.directory + "/pg"
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            if getuid() == 0 { _ = chown(directory, Self.postgresUser.uid, Self.postgresUser.gid) }
-        }
+        for node in cluster.nodes { try Self.makeServerDirectory(node) }
+    }
+
+    /// A node's postgres section: the server below the node's directory on `port`, fsync off.
+    static func section(port: Int, extra: String) -> String {
+        """
+        postgres:
+          bin_dir: \(LocalPostgres.binDirectory)
+          data_dir: pg/data
+          socket_dir: pg
+          listen_address: 127.0.0.1
+          port: \(port)
+          start_timeout_ms: 20000
+          parameters:
+            fsync: "off"
+            wal_sender_timeout: "5s"
+        \(extra.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+        """
+    }
+
+    /// The directory the node's server lives in, owned by the server's user.
+    static func makeServerDirectory(_ node: NodeSandbox) throws {
+        let directory = node.directory + "/pg"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if getuid() == 0 { _ = chown(directory, postgresUser.uid, postgresUser.gid) }
+    }
+
+    /// Writes a node that joins the running cluster with a server of its own to be made (not
+    /// started, not yet added: `add-node` it with its peer address).
+    public func addJoiningNode() throws -> NodeSandbox {
+        let port = try LoopbackPorts.free(1)[0]
+        let node = try cluster.addJoiningNode(perNode: Self.section(port: port, extra: postgresExtra))
+        try Self.makeServerDirectory(node)
+        pgPorts.append(port)
+        return node
     }
 
     static let postgresUser: (uid: uid_t, gid: gid_t) = {

@@ -61,6 +61,17 @@ struct MemberListTests {
                 """)
     }
 
+    @Test func aMemberWhoseLastRecordSaysPrimaryButIsNotTheRecordedOne_isAFormerPrimary() {
+        var records = Self.records
+        records.statuses[3] = MemberStatus(
+            node: 3, role: .primary, address: "[fd00::3]:5432", timeline: 2, flushed: WALPosition(text: "0/537FC00")!,
+            replayed: WALPosition(text: "0/537FC00")!, upstream: 0, writtenAtMs: 1_765_119_000_000)
+        let view = ClusterView(clusterName: "prod", nodeId: 1, state: Self.state).joined(with: .read(records), local: Self.local)
+        let list = MemberList(view)
+        #expect(list.members.filter(\.leader).map(\.member) == [1])
+        #expect(list.render().contains("3       [fd00::3]:5432  Former primary  not the recorded primary"), "\(list.render())")
+    }
+
     @Test func json_hasEveryKey_nullWhenUnknown() throws {
         let json = String(decoding: try APIJSON.encode(MemberList(Self.view)), as: UTF8.self)
         #expect(json.hasPrefix(#"{"cluster_name":"prod","error":null,"local":{"age_ms":200,"detail":"primary for term 7"#))

@@ -91,6 +91,42 @@ extension EndToEnd {
             if let second { #expect(sandbox.query(second, "SELECT count(*) FROM acked WHERE id = -1")?.first?.first == "0") }
         }
 
+        @Test func aPrimaryWhosePgraftdDiedAcknowledgesNothingOnceAnotherIsPromotedAndRejoinsWhenItsNodeReturns() throws {
+            let (sandbox, first) = try Self.running()
+            defer { sandbox.cleanUp() }
+            let connection = try sandbox.connect(first)
+            defer { connection.close() }
+            // pgraftd and its components die; the postmaster lives on, unfenced (no bridge to fence it).
+            sandbox.cluster.killNode(first)
+            #expect(sandbox.postmasterPid(first) != nil)
+            let others = [1, 2, 3].filter { $0 != first }
+            let second = try #require(sandbox.waitForPrimary(among: others, timeout: 60), "no new primary")
+            // Its standbys follow the new primary: a commit on the old one is never acknowledged.
+            let late = Result { try connection.query("INSERT INTO acked VALUES (-2)", timeoutMs: 3_000) }
+            if case .success = late { Issue.record("the old primary acknowledged a commit after the new one was promoted") }
+            #expect(sandbox.query(second, "SELECT count(*) FROM acked WHERE id = -2")?.first?.first == "0")
+            // Its node comes back: the server is demoted, rewound and streams from the new primary.
+            try sandbox.cluster.node(first).start()
+            #expect(sandbox.cluster.nodes[0].waitUntil(timeout: 90) { sandbox.isStreamingStandby(first) }, "\(sandbox.cluster.log("bridge", on: first))")
+            #expect(!sandbox.isWritablePrimary(first))
+        }
+
+        @Test func aNodeAddedLaterGetsItsServerByBaseBackupAndStreams() throws {
+            let (sandbox, primary) = try Self.running()
+            defer { sandbox.cleanUp() }
+            #expect(sandbox.query(primary, "INSERT INTO acked VALUES (4)") != nil)
+            let node = try sandbox.addJoiningNode()
+            let leader = try #require(sandbox.cluster.waitForLeader(among: [1, 2, 3]))
+            let reply = try sandbox.cluster.client(leader).call(.addNode(id: UInt64(node.nodeId), address: "127.0.0.1:\(node.listenPort)"), timeout: 20)
+            #expect(reply.status == .ok, "add-node answered \(reply.status) \(reply.result)")
+            try node.start()
+            #expect(
+                node.waitUntil(timeout: 120) { sandbox.isStreamingStandby(node.nodeId) },
+                "\(sandbox.cluster.log("bridge", on: node.nodeId))")
+            #expect(node.waitUntil(timeout: 20) { sandbox.query(node.nodeId, "SELECT count(*) FROM acked WHERE id = 4")?.first?.first == "1" })
+            #expect(sandbox.isWritablePrimary(primary), "the primary stays")
+        }
+
         @Test func killingTheBridgeOnThePrimaryKeepsThePostmasterAndTheLeader() throws {
             let (sandbox, primary) = try Self.running()
             defer { sandbox.cleanUp() }

@@ -36,7 +36,7 @@ enum BridgeMain {
             let loop = BridgeLoop(
                 settings: settings, server: server, client: client, segment: context.segment,
                 address: ServerAddress(host: postgres.connectAddress.host, port: postgres.connectAddress.port),
-                tickMs: config.heartbeatInterval, logger: context.logger)
+                tickMs: Self.tickMs(heartbeatIntervalMs: config.heartbeatInterval), logger: context.logger)
             context.markReady()
             let stopping = StopSignal()
             // The loop blocks (the library does): a thread of its own, joined as the bridge stops.
@@ -53,6 +53,14 @@ enum BridgeMain {
             client.stop()
         }
     }
+}
+
+extension BridgeMain {
+    /// How often the bridge looks: a fifth of the heartbeat interval (20 ms at the default), at
+    /// least 10 ms. A failover waits on each bridge's next look several times (its leader stops
+    /// streaming, every member reports, the record commits, the promotion), so the pace matters;
+    /// a look costs a few queries on the local socket and one local read of consensus.
+    static func tickMs(heartbeatIntervalMs: Int) -> Int { max(10, heartbeatIntervalMs / 5) }
 }
 
 /// A flag one thread sets and another reads.

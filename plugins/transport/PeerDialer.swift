@@ -32,7 +32,7 @@ final class PeerDialer: Redialing, @unchecked Sendable {
         let peerID = member.id
         ClientBootstrap(group: redial.loop)
             .connectTimeout(.milliseconds(redial.maxMs))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
