@@ -89,8 +89,9 @@ public struct MemberList: Codable, Sendable, Equatable {
             // Only the recorded primary leads: a member whose own last record says primary, but which
             // the topology no longer names, is a former primary whose bridge has not written since
             // (its host down, or its rejoin under way).
-            let recorded = server.role == "primary" && member.id == side?.topology?.primary
-            let role = server.role == "primary" && !recorded ? "former_primary" : server.role
+            let recordedPrimary = side?.topology?.primary
+            let recorded = server.role == "primary" && member.id == recordedPrimary
+            let role = server.role == "primary" && recordedPrimary != nil && !recorded ? "former_primary" : server.role
             return Row(
                 member: member.id, host: server.address, role: role, leader: recorded,
                 state: role == "former_primary" ? "not the recorded primary" : Self.state(of: server),
@@ -123,10 +124,10 @@ public struct MemberList: Codable, Sendable, Equatable {
         }
     }
 
-    /// The ROLE column: `Leader` for the writable primary, else the role in words.
+    /// The ROLE column: `Leader` for the recorded primary, else the role in words.
     static func roleColumn(_ row: Row) -> String {
         switch row.role {
-        case "primary": return "Leader"
+        case "primary": return row.leader ? "Leader" : "Primary"
         case "standby": return "Replica"
         case "fenced_primary": return "Fenced primary"
         case "former_primary": return "Former primary"
