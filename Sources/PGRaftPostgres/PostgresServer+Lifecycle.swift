@@ -61,7 +61,7 @@ extension PostgresServer {
         try tools.run("pg_ctl", ["reload", "-D", spec.dataDirectory, "-s"], timeoutMs: 30_000)
     }
 
-    /// Promotes the running standby (`pg_ctl promote -w`) and returns when it accepts writes
+    /// Promotes the running standby (`pg_ctl promote`) and returns when it accepts writes
     /// (`pg_is_in_recovery()` is false) and a checkpoint has put the new timeline in its control
     /// file (which `pg_rewind` reads from its source); does nothing to a server that is already a
     /// primary. The configuration keeps its standby settings, which a primary ignores, until the
@@ -73,7 +73,8 @@ extension PostgresServer {
         guard postmaster != nil else { throw PostgresError(.state, "no server of \(spec.dataDirectory) runs to promote") }
         let inRecovery = try withConnection { try $0.query("SELECT pg_is_in_recovery()").first?.first ?? nil }
         guard inRecovery == "t" else { return }
-        try tools.run("pg_ctl", ["promote", "-D", spec.dataDirectory, "-w", "-t", lifecycleSeconds, "-s"], timeoutMs: lifecycleToolTimeoutMs)
+        // pg_ctl's own wait checks every 100 ms; the wait below checks every 5 ms.
+        try tools.run("pg_ctl", ["promote", "-D", spec.dataDirectory, "-W", "-s"], timeoutMs: lifecycleToolTimeoutMs)
         try waitUntil(timeoutMs: spec.startTimeoutMs, "the promoted server did not leave recovery") {
             try withConnection { try $0.query("SELECT pg_is_in_recovery()").first?.first ?? nil } == "f"
         }

@@ -101,8 +101,9 @@ public final class PostgresServer: Sendable {
         }
     }
 
-    /// Waits until `condition` is true, checking every 50 ms, for at most `timeoutMs`; then an error
-    /// saying `what` did not happen, with the last error `condition` threw.
+    /// Waits until `condition` is true, checking every 5 ms (a query on the local socket: a failover
+    /// waits on several of these in a row), for at most `timeoutMs`; then an error saying `what` did
+    /// not happen, with the last error `condition` threw.
     func waitUntil(timeoutMs: Int, _ what: String, _ condition: () throws -> Bool) throws {
         let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
         var lastError: Error?
@@ -117,7 +118,7 @@ public final class PostgresServer: Sendable {
                 throw PostgresError(.state, "\(what) within \(timeoutMs) ms" + (lastError.map { " (last error: \($0))" } ?? ""))
                     .scrubbed(of: spec.secrets)
             }
-            usleep(50_000)
+            usleep(5_000)
         }
     }
 
