@@ -16,7 +16,7 @@ struct ClusterCommand: ParsableCommand {
 struct ClusterStatus: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Term, leader, indexes and members, from the cluster state consensus publishes in the segment.")
+        abstract: "Term, leader, indexes and members from the segment; with PostgreSQL, each member's server from the api.")
 
     @OptionGroup var node: NodeOptions
 
@@ -25,7 +25,13 @@ struct ClusterStatus: ParsableCommand {
 
     func run() throws {
         let (config, segment) = try node.attachSegment()
-        let view = ClusterView(clusterName: config.clusterName, nodeId: config.nodeId, state: try segment.readClusterState())
+        var view = ClusterView(clusterName: config.clusterName, nodeId: config.nodeId, state: try segment.readClusterState())
+        // The members' PostgreSQL servers come from the api; without it, the Raft side alone.
+        if config.postgres != nil, let body = try? node.api().call("GET", "/v1/cluster"),
+            let full = try? JSONDecoder().decode(ClusterView.self, from: Data(body))
+        {
+            view = full
+        }
         if json {
             print(String(decoding: try APIJSON.encode(view, pretty: true), as: UTF8.self))
         } else {

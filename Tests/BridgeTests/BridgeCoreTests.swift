@@ -165,6 +165,30 @@ struct BridgeCoreTests {
         #expect(operations(actions) == [.setSynchronousStandbys("ANY 1 (pgraft_node_2, pgraft_node_3)")], "the promotion goes ahead of the record")
     }
 
+    @Test("with synchronous off, a server too far behind the last primary position known is not promoted")
+    func asynchronousLagLimit() throws {
+        var h = H {
+            $0.synchronous = .off
+            $0.maximumLagOnFailover = 1_000
+        }
+        h.view.term = 5
+        h.view.leader = 1
+        h.view.topology = Topology(primary: 3, term: 4, timeline: 1, branch: 1, systemIdentifier: 42)
+        h.view.topologyRevision = 9
+        // The old primary's last report (an earlier term) said 5,000; this server holds 100.
+        h.view.reports[3] = H.report(3, term: 4, position: 5_000, role: .primary)
+        h.view.reports[2] = H.report(2, term: 5, position: 90)
+        h.server = H.running(standby: true, position: 100, from: 3)
+        #expect(operations(h.show()) == [.follow(upstream: nil)])
+        h.server = H.running(standby: true, position: 100)
+        let report = try #require(writes(h.performed(.follow(upstream: nil))).first)
+        guard case .report(let mine) = report else { return #expect(Bool(false)) }
+        h.view.reports[1] = mine
+        let after = h.written(report)
+        #expect(writes(after).isEmpty && operations(after).isEmpty, "no record, no promotion")
+        #expect(published(after).last?.detail.contains("maximum_lag_on_failover") == true, "\(published(after))")
+    }
+
     @Test("a later branch outranks a longer WAL on an earlier one")
     func branchesRankFirst() {
         let abandoned = H.report(2, term: 9, branch: 7, position: 5_000)

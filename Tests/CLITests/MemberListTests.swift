@@ -72,6 +72,16 @@ struct MemberListTests {
         #expect(list.render().contains("3       [fd00::3]:5432  Former primary  not the recorded primary"), "\(list.render())")
     }
 
+    @Test func clusterStatus_withTheAPIsView_showsEachMembersServer() {
+        let text = ClusterStatusReport.render(Self.view, nowMs: 10_000)
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines[1].hasSuffix("POSTGRES  TL  FLUSHED    REPLAYED   PG LAG"), "\(text)")
+        #expect(lines[2].contains("primary   3   0/5380000  0/5380000  0"), "\(text)")
+        #expect(lines[3].contains("standby   3   0/5000000  0/5000000  3.5 MB"), "\(text)")
+        #expect(lines[5].contains("unknown   -   -          -          -"), "\(text)")
+        #expect(lines.last == "postgres: primary node 1 (term 7, timeline 3)")
+    }
+
     @Test func json_hasEveryKey_nullWhenUnknown() throws {
         let json = String(decoding: try APIJSON.encode(MemberList(Self.view)), as: UTF8.self)
         #expect(json.hasPrefix(#"{"cluster_name":"prod","error":null,"local":{"age_ms":200,"detail":"primary for term 7"#))

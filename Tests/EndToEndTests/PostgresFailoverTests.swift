@@ -142,7 +142,7 @@ extension EndToEnd {
             #expect(sandbox.cluster.state(primary)?.term == term, "no election")
         }
 
-        @Test(arguments: ["consensus", "transport"])
+        @Test(arguments: ["consensus", "transport", "storage"])
         func killingAComponentOnThePrimarysNodeKeepsTheSamePrimary(component: String) throws {
             let (sandbox, primary) = try Self.running()
             defer { sandbox.cleanUp() }
