@@ -20,7 +20,7 @@ extension BridgeCore {
             break
         }
 
-        // Fencing comes before anything else, and even while an operation is under way.
+        // Fencing comes before anything else (once the operation under way, if any, has ended).
         if let running, !running.inRecovery, running.synchronousStandbyNames != SynchronousStandbys.fence, !mayAcknowledge(view),
             !settings.defects.contains(.noFencing)
         {
@@ -273,7 +273,9 @@ extension BridgeCore {
             publish(.standby, "following the leader, node \(leader)")
             return perform(.follow(upstream: leader))
         }
-        if reportedTerm < view.term {
+        // Only once its WAL receiver streams from nobody or from the leader: a receiver still
+        // attached to the old primary could confirm commits there after the report.
+        if reportedTerm < view.term, running.streamingFrom == nil || running.streamingFrom == leader {
             write(.report(MemberReport(node: me, term: view.term, role: .standby, timeline: running.timeline, branch: server!.branch, position: running.flushed)))
         }
         // A standby that cannot stream from the recorded primary for long has a history that left

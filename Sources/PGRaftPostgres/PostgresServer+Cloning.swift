@@ -57,6 +57,21 @@ extension PostgresServer {
         logger.info("rewound the data directory", metadata: ["upstream": "\(upstream)"])
     }
 
+    /// Throws unless `upstream` answers a query as the replication role.
+    public func checkReachable(_ upstream: Upstream) throws {
+        let source = try PostgresConnection(parameters: sourceParameters(upstream), timeoutMs: 10_000)
+        defer { source.close() }
+        try source.query("SELECT 1")
+    }
+
+    /// The libpq parameters of a connection to `upstream`'s database `postgres` as the replication role.
+    func sourceParameters(_ upstream: Upstream) -> [(String, String)] {
+        [
+            ("host", upstream.address.host), ("port", "\(upstream.address.port)"), ("user", spec.replicationUser), ("dbname", "postgres"),
+            ("passfile", passfile.path), ("application_name", MemberNaming.name(of: spec.nodeID)), ("connect_timeout", "10"),
+        ]
+    }
+
     /// Asks `upstream` for a checkpoint (as the replication role, which holds `pg_checkpoint`): a
     /// promoted server's control file names its new timeline only after the checkpoint that ends
     /// the promotion, which runs in the background, and until then pg_rewind finds "no rewind
@@ -64,12 +79,7 @@ extension PostgresServer {
     /// what is wrong, and a standby that cannot stream is rewound again later.
     func checkpoint(_ upstream: Upstream) {
         do {
-            let source = try PostgresConnection(
-                parameters: [
-                    ("host", upstream.address.host), ("port", "\(upstream.address.port)"), ("user", spec.replicationUser), ("dbname", "postgres"),
-                    ("passfile", passfile.path), ("application_name", MemberNaming.name(of: spec.nodeID)), ("connect_timeout", "10"),
-                ],
-                timeoutMs: 10_000)
+            let source = try PostgresConnection(parameters: sourceParameters(upstream), timeoutMs: 10_000)
             defer { source.close() }
             try source.query("CHECKPOINT", timeoutMs: lifecycleToolTimeoutMs)
         } catch {

@@ -62,8 +62,8 @@ extension PostgresServer {
     }
 
     /// Promotes the running standby (`pg_ctl promote`) and returns when it accepts writes
-    /// (`pg_is_in_recovery()` is false) and a checkpoint has put the new timeline in its control
-    /// file (which `pg_rewind` reads from its source); does nothing to a server that is already a
+    /// (`pg_is_in_recovery()` is false), without waiting for the checkpoint that ends the promotion
+    /// (a rewind against this server asks for one); does nothing to a server that is already a
     /// primary. The configuration keeps its standby settings, which a primary ignores, until the
     /// next ``configure(as:members:synchronousStandbyNames:)``; the promotion removes `standby.signal`.
     ///
@@ -94,6 +94,15 @@ extension PostgresServer {
         try waitUntil(timeoutMs: spec.startTimeoutMs, "the server did not take the new primary_conninfo") {
             try withConnection { try $0.query("SELECT current_setting('primary_conninfo')").first?.first ?? nil } == expected
         }
+        // The WAL receiver restarts with the new setting only when the startup process next waits
+        // for WAL: until it has left the old upstream, it may still confirm commits there.
+        try waitUntil(timeoutMs: spec.startTimeoutMs, "the WAL receiver did not leave its old upstream") {
+            try withConnection { connection in
+                let rows = try connection.query("SELECT sender_host, sender_port FROM pg_stat_wal_receiver")
+                guard let row = rows.first else { return true }
+                return row[0] == upstream.address.host && row[1] == "\(upstream.address.port)"
+            }
+        }
         logger.info("following a new upstream", metadata: ["upstream": "\(upstream)"])
     }
 
@@ -106,8 +115,9 @@ extension PostgresServer {
         try waitUntil(timeoutMs: spec.startTimeoutMs, "the server did not stop streaming") {
             try withConnection { connection in
                 let conninfo = try connection.query("SELECT current_setting('primary_conninfo')").first?.first ?? nil
-                let receiving = try connection.query("SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming'").first?.first ?? nil
-                return (conninfo ?? "").isEmpty && receiving == "0"
+                // No receiver at all: one that is stopping may still flush and confirm a last batch.
+                let receivers = try connection.query("SELECT count(*) FROM pg_stat_wal_receiver").first?.first ?? nil
+                return (conninfo ?? "").isEmpty && receivers == "0"
             }
         }
         logger.info("no longer streaming from any upstream")

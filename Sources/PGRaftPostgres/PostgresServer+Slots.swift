@@ -51,6 +51,17 @@ extension PostgresServer {
         logger.info("synchronous standbys set", metadata: ["synchronous_standby_names": "\(expected.isEmpty ? "off" : expected)"])
     }
 
+    /// Ends the sessions whose commit waits for synchronous standbys, and returns how many. A commit
+    /// waiting on a fenced primary must never be confirmed: a client that cancels the wait would
+    /// be told COMMIT (the row is committed locally), so the session is terminated instead, and
+    /// its client sees the connection fail.
+    @discardableResult
+    public func terminateSynchronousWaiters() throws -> Int {
+        try withConnection {
+            try $0.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event = 'SyncRep'").count
+        }
+    }
+
     /// The `synchronous_standby_names` the running server has in force.
     public func synchronousStandbyNames() throws -> String {
         try withConnection { try $0.query("SELECT current_setting('synchronous_standby_names')").first?.first ?? nil } ?? ""

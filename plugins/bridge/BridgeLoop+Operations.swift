@@ -19,6 +19,9 @@ extension BridgeLoop {
                 try server.rewind(from: try upstream(from), members: members)
             case .reclone(let from):
                 let source = try upstream(from)
+                // Only when the source answers: moving the directory aside for a copy that cannot
+                // be made would leave nothing in place.
+                try server.checkReachable(source)
                 let kept = try server.moveAside()
                 logger.warning("the data directory could not be rewound: kept aside at \(kept); cloning anew from \(source)")
                 try server.baseBackup(from: source, members: members)

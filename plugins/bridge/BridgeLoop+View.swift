@@ -21,8 +21,17 @@ extension BridgeLoop {
         var view = ClusterView(
             term: state?.term ?? 0, leader: state?.leaderId ?? 0, voters: voters, members: all, topology: nil, topologyRevision: 0, reports: [:])
         // A local read, answered at once by this node's consensus; short, so a slow one costs a tick.
+        // When it fails, the records last read stand: a view without them would take the safety
+        // checks that rest on them (a foreign data directory, the recorded primary) away.
         let reply = try? client.submit(.list(prefix: "pgraft/", linearizable: false), timeout: .milliseconds(500)).wait()
-        guard let reply, reply.status == .ok, case .records(let records, _) = reply.result else { return view }
+        guard let reply, reply.status == .ok, case .records(let records, _) = reply.result else {
+            if let last = lastRecords {
+                view.topology = last.topology
+                view.topologyRevision = last.revision
+                view.reports = last.reports
+            }
+            return view
+        }
         for record in records {
             if record.key == Topology.key, let t = Topology(encoded: record.value) {
                 view.topology = t
@@ -35,6 +44,7 @@ extension BridgeLoop {
                 members.addresses[s.node] = address
             }
         }
+        lastRecords = (view.topology, view.topologyRevision, view.reports)
         // A removed member's server is no longer admitted nor named.
         if !all.isEmpty { members.addresses = members.addresses.filter { all.contains($0.key) || $0.key == settings.node } }
         return view

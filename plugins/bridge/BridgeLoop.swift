@@ -32,6 +32,8 @@ final class BridgeLoop: @unchecked Sendable {
     var admittedHosts: [String] = []
     /// The status the core last published (shown again every tick).
     var lastPublished: BridgeStatus?
+    /// The `pgraft/` records last read, kept for a tick whose read fails.
+    var lastRecords: (topology: Topology?, revision: UInt64, reports: [UInt64: MemberReport])?
 
     /// A status record is written again at least this often while the WAL moves (ms).
     static let statusRefreshMs: Int64 = 5_000
@@ -66,9 +68,22 @@ final class BridgeLoop: @unchecked Sendable {
     /// One look at the cluster and the server, and whatever the core asks for.
     func tick() {
         let view = clusterView()
+        // Nothing is decided before the records have been read once (consensus is starting).
+        guard lastRecords != nil else { return }
         admitMembers()
-        feed([.cluster(view), .server(server.observe(members: members)), .tick])
+        let observation = server.observe(members: members)
+        terminateWaitersIfFenced(observation)
+        feed([.cluster(view), .server(observation), .tick])
         if let lastPublished { publishLocally(lastPublished) }
+    }
+
+    /// On a fenced primary, ends every session waiting for its commit to be confirmed (each tick):
+    /// a client that cancelled such a wait would be told COMMIT for a row no majority holds.
+    func terminateWaitersIfFenced(_ observation: ServerObservation) {
+        guard let running = observation.running, !running.inRecovery, running.synchronousStandbyNames == SynchronousStandbys.fence else { return }
+        if let ended = try? server.terminateSynchronousWaiters(), ended > 0 {
+            logger.warning("ended \(ended) session(s) waiting for a commit on the fenced primary")
+        }
     }
 
     /// Feeds `events` in order, with the events each performed action brings back.
