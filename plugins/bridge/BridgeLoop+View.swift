@@ -20,11 +20,16 @@ extension BridgeLoop {
         let all = state?.members.map(\.id).sorted() ?? []
         var view = ClusterView(
             term: state?.term ?? 0, leader: state?.leaderId ?? 0, voters: voters, members: all, topology: nil, topologyRevision: 0, reports: [:])
-        // A local read, answered at once by this node's consensus; short, so a slow one costs a tick.
-        // When it fails, the records last read stand: a view without them would take the safety
-        // checks that rest on them (a foreign data directory, the recorded primary) away.
-        let reply = try? client.submit(.list(prefix: "pgraft/", linearizable: false), timeout: .milliseconds(500)).wait()
-        guard let reply, reply.status == .ok, case .records(let records, _) = reply.result else {
+        // The first read goes through the leader (ReadIndex): a consensus that has just started
+        // answers local reads from a state that has not caught up yet, and a data directory judged
+        // on it (no topology: a new cluster) could be one of another cluster, started as a primary.
+        // After that a local read, answered at once; short, so a slow one costs a tick. A read older
+        // than one already seen (consensus restarted and replays its log) or a failed one leaves
+        // the records last read standing: a view without them would take the safety checks that
+        // rest on them (a foreign data directory, the recorded primary) away.
+        let linearizable = lastRecords == nil
+        let reply = try? client.submit(.list(prefix: "pgraft/", linearizable: linearizable), timeout: .milliseconds(linearizable ? 2_000 : 500)).wait()
+        guard let reply, reply.status == .ok, case .records(let records, let revision) = reply.result, revision >= (lastRecords?.storeRevision ?? 0) else {
             if let last = lastRecords {
                 view.topology = last.topology
                 view.topologyRevision = last.revision
@@ -38,13 +43,15 @@ extension BridgeLoop {
                 view.topologyRevision = record.modRevision
             } else if record.key.hasPrefix(MemberReport.keyPrefix), let r = MemberReport(encoded: record.value) {
                 view.reports[r.node] = r
-            } else if record.key.hasPrefix(MemberStatus.keyPrefix), let s = MemberStatus(encoded: record.value), s.node != settings.node,
-                let address = Self.serverAddress(s.address)
-            {
-                members.addresses[s.node] = address
+            } else if record.key.hasPrefix(MemberStatus.keyPrefix), let s = MemberStatus(encoded: record.value) {
+                if s.node == settings.node {
+                    storedStatus = s
+                } else if let address = Self.serverAddress(s.address) {
+                    members.addresses[s.node] = address
+                }
             }
         }
-        lastRecords = (view.topology, view.topologyRevision, view.reports)
+        lastRecords = (view.topology, view.topologyRevision, view.reports, revision)
         // A removed member's server is no longer admitted nor named.
         if !all.isEmpty { members.addresses = members.addresses.filter { all.contains($0.key) || $0.key == settings.node } }
         return view
