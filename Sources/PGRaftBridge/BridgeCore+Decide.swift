@@ -53,12 +53,15 @@ extension BridgeCore {
 
     /// Whether the data directory's branch mark should move up to the record's: this node is the
     /// recorded primary running as one (its choice began the branch), or its standby streams from
-    /// it (its WAL is then a prefix of the primary's). A mark never moves down on a record, which
-    /// may be an older one replayed after a restart (a rewind copies the primary's mark).
+    /// it and holds at least the WAL the branch began at (its WAL is then a prefix of the primary's
+    /// that reaches into the branch; before that it is still only a prefix of the branch it came
+    /// from, and ranking it on the new one would put it above a server that holds more of the old).
+    /// A mark never moves down on a record, which may be an older one replayed after a restart (a
+    /// rewind copies the primary's mark).
     func markBranchNeeded(_ t: Topology, _ running: ServerObservation.Running?) -> Bool {
         guard let running, let server, t.branch > server.branch else { return false }
         if t.primary == settings.node { return !running.inRecovery }
-        return running.inRecovery && running.streamingFrom == t.primary
+        return running.inRecovery && running.streamingFrom == t.primary && running.flushed >= t.branchStart
     }
 
     /// Whether this node's server may acknowledge commits: its node leads and the committed
@@ -137,7 +140,17 @@ extension BridgeCore {
         }
         guard t.systemIdentifier != 0 else { return }
         guard t.primary == me else {
-            guard let running else { return startServer(view, standbyOf: nil) }
+            guard let running else {
+                // A leader whose server does not start cannot become the primary: after the start
+                // timeout, a voter whose server runs should lead.
+                let since = leaderServerDownSinceMs ?? now
+                leaderServerDownSinceMs = since
+                if now - since >= settings.startTimeoutMs, let other = bestOtherVoter(view) {
+                    transferLeadership(to: other, because: "this node's server has not started within \(settings.startTimeoutMs) ms")
+                }
+                return startServer(view, standbyOf: nil)
+            }
+            leaderServerDownSinceMs = nil
             return chooseNewPrimary(view, running)
         }
         // This node's server is the recorded primary.
@@ -147,7 +160,7 @@ extension BridgeCore {
             guard !running.inRecovery else { return chooseNewPrimary(view, running) }
             // Leadership came back (or moved here for a moment): renew the record, no failover.
             publish(.fencedPrimary, "renewing the topology for term \(view.term)")
-            return write(.topology(Topology(primary: me, term: view.term, timeline: running.timeline, branch: t.branch, systemIdentifier: t.systemIdentifier), expectedRevision: view.topologyRevision))
+            return write(.topology(t.renewed(term: view.term, timeline: running.timeline), expectedRevision: view.topologyRevision))
         }
         let wanted = SynchronousStandbys.value(mode: settings.synchronous, node: me, voters: view.voters, members: view.members)
         if running.inRecovery {
@@ -166,7 +179,7 @@ extension BridgeCore {
         let others = view.members.filter { $0 != me }.sorted()
         if slotsKept != others { return perform(.keepSlots(others)) }
         if t.timeline != running.timeline, writing == nil {
-            write(.topology(Topology(primary: me, term: view.term, timeline: running.timeline, branch: t.branch, systemIdentifier: t.systemIdentifier), expectedRevision: view.topologyRevision))
+            write(.topology(t.renewed(term: view.term, timeline: running.timeline), expectedRevision: view.topologyRevision))
         }
         publish(.primary, "the writable primary (term \(view.term), timeline \(running.timeline))")
     }
@@ -207,6 +220,9 @@ extension BridgeCore {
         let mine = MemberReport(node: me, term: view.term, role: running.inRecovery ? .standby : .primary, timeline: running.timeline, branch: server!.branch, position: running.flushed)
         if !skipCheck {
             if reportedTerm < view.term {
+                guard !running.inRecovery || running.walExhausted else {
+                    return publish(.standby, "leading term \(view.term): replaying the WAL this server holds before recording its position")
+                }
                 publish(running.inRecovery ? .standby : .fencedPrimary, "leading term \(view.term): recording this server's WAL position")
                 return write(.report(mine))
             }
@@ -228,7 +244,7 @@ extension BridgeCore {
                 return transferLeadership(to: best.node, because: "its server holds \(best.position) on timeline \(best.timeline), this one \(own.position) on \(own.timeline)")
             }
             if settings.synchronous == .off, let last = view.topology.flatMap({ view.reports[$0.primary] }), last.node != me,
-                last.timeline == own.timeline, last.position.bytes(after: own.position) > settings.maximumLagOnFailover
+                last.branch == own.branch, last.position.bytes(after: own.position) > settings.maximumLagOnFailover
             {
                 return publish(
                     .standby,
@@ -239,7 +255,7 @@ extension BridgeCore {
         // primary already (its history goes on, but it must rank above any branch abandoned since).
         let record = Topology(
             primary: me, term: view.term, timeline: running.timeline, branch: view.term,
-            systemIdentifier: view.topology?.systemIdentifier ?? systemIdentifier)
+            systemIdentifier: view.topology?.systemIdentifier ?? systemIdentifier, branchStart: running.flushed, parentBranch: server!.branch)
         if settings.defects.contains(.promoteBeforeTopologyCommit), running.inRecovery {
             write(.topology(record, expectedRevision: view.topologyRevision))
             let wanted = SynchronousStandbys.value(mode: settings.synchronous, node: me, voters: view.voters, members: view.members)
@@ -275,12 +291,16 @@ extension BridgeCore {
         }
         // Only once its WAL receiver streams from nobody or from the leader: a receiver still
         // attached to the old primary could confirm commits there after the report.
-        if reportedTerm < view.term, running.streamingFrom == nil || running.streamingFrom == leader {
+        if reportedTerm < view.term, running.streamingFrom == leader || (running.streamingFrom == nil && running.walExhausted) {
             write(.report(MemberReport(node: me, term: view.term, role: .standby, timeline: running.timeline, branch: server!.branch, position: running.flushed)))
         }
-        // A standby that cannot stream from the recorded primary for long has a history that left
-        // the primary's (it holds WAL the primary never had): rewind it.
-        if let t = view.topology, t.primary == leader, t.term == view.term, running.streamingFrom != leader {
+        // A standby that cannot stream from the recorded primary for long, and whose history the
+        // record cannot show to be a prefix of the primary's, may hold WAL the primary never had:
+        // rewind it (pg_rewind finds out, and does nothing when the histories agree). One that is
+        // a prefix only waits: the cause is elsewhere (the network, the primary's pg_hba.conf).
+        if let t = view.topology, t.primary == leader, t.term == view.term, running.streamingFrom != leader,
+            !t.isPrefix(branch: server!.branch, position: running.flushed)
+        {
             let since = notStreamingSinceMs ?? now
             notStreamingSinceMs = since
             if now - since >= settings.startTimeoutMs {

@@ -44,6 +44,8 @@ public struct BridgeCore: Sendable {
     var lastTransferMs: Int64 = .min / 2
     /// Since when the recorded primary's server (this node's) has been down.
     var primaryDownSinceMs: Int64?
+    /// Since when this node's server (not the recorded primary) has been down while its node leads.
+    var leaderServerDownSinceMs: Int64?
     /// Since when this leader has seen another node's bootstrap claim not completed.
     var claimSeenSinceMs: Int64?
     /// Since when this standby has not streamed from the primary it follows.

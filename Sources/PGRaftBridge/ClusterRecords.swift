@@ -3,7 +3,7 @@
 /// and this record names it for the current term.
 ///
 /// Stored as one line of `name=value` words, so that `pgraftctl kv get pgraft/topology` reads well:
-/// `primary=2 term=7 timeline=3 branch=6 system_identifier=7312078226453216361`.
+/// `primary=2 term=7 timeline=3 branch=6 system_identifier=7312078226453216361 start=0/3000060 parent=4`.
 public struct Topology: Sendable, Equatable {
     /// The key-value key of the record. The `pgraft/` prefix is reserved for the bridges.
     public static let key = "pgraft/topology"
@@ -20,28 +20,62 @@ public struct Topology: Sendable, Equatable {
     /// The database system identifier of the cluster's servers: a data directory with another one
     /// is refused, never joined.
     public var systemIdentifier: UInt64
+    /// Where the branch begins: the WAL position the primary held when it was chosen. A server of
+    /// the branch the primary came from (``parentBranch``) that holds no more than this is a prefix
+    /// of the primary's history; one that streams from the primary is on the branch only once it
+    /// holds at least this much.
+    public var branchStart: WALPosition
+    /// The branch the primary's history was on when it was chosen (0: none, a new cluster).
+    public var parentBranch: UInt64
 
     /// A record.
-    public init(primary: UInt64, term: UInt64, timeline: UInt32, branch: UInt64, systemIdentifier: UInt64) {
+    public init(
+        primary: UInt64, term: UInt64, timeline: UInt32, branch: UInt64, systemIdentifier: UInt64, branchStart: WALPosition = .zero,
+        parentBranch: UInt64 = 0
+    ) {
         self.primary = primary
         self.term = term
         self.timeline = timeline
         self.branch = branch
         self.systemIdentifier = systemIdentifier
+        self.branchStart = branchStart
+        self.parentBranch = parentBranch
     }
 
     /// The stored form.
     public var encoded: [UInt8] {
-        Array("primary=\(primary) term=\(term) timeline=\(timeline) branch=\(branch) system_identifier=\(systemIdentifier)".utf8)
+        Array(
+            "primary=\(primary) term=\(term) timeline=\(timeline) branch=\(branch) system_identifier=\(systemIdentifier) start=\(branchStart) parent=\(parentBranch)"
+                .utf8)
     }
 
-    /// Reads the stored form; nil when the bytes are not one.
+    /// Reads the stored form; nil when the bytes are not one. `start` and `parent` may be absent
+    /// (a record of an earlier version): the branch then begins at 0/0 on no parent.
     public init?(encoded bytes: [UInt8]) {
         guard let words = RecordWords(bytes), let primary = words.u64("primary"), let term = words.u64("term"),
             let timeline = words.u64("timeline").flatMap(UInt32.init(exactly:)), let branch = words.u64("branch"),
             let system = words.u64("system_identifier")
         else { return nil }
-        self.init(primary: primary, term: term, timeline: timeline, branch: branch, systemIdentifier: system)
+        let start = words["start"].map { WALPosition(text: $0) } ?? .some(.zero)
+        let parent = words["parent"].map { UInt64($0) } ?? .some(0)
+        guard let start, let parent else { return nil }
+        self.init(primary: primary, term: term, timeline: timeline, branch: branch, systemIdentifier: system, branchStart: start, parentBranch: parent)
+    }
+
+    /// The same record renewed by its primary's node for `term`, on `timeline`: the same branch.
+    public func renewed(term: UInt64, timeline: UInt32) -> Topology {
+        var t = self
+        t.term = term
+        t.timeline = timeline
+        return t
+    }
+
+    /// Whether a server on `branch` holding `position` has a history that is a prefix of the
+    /// primary's, as far as the record can tell: on the primary's branch, or on the branch it came
+    /// from and no further than where it began. (Not knowing is not divergence: an older branch may
+    /// still be a prefix; only a rewind against the primary finds out.)
+    public func isPrefix(branch: UInt64, position: WALPosition) -> Bool {
+        branch == self.branch || (branch == parentBranch && position <= branchStart)
     }
 }
 

@@ -51,12 +51,17 @@ public struct ServerObservation: Sendable, Equatable {
         public var standbys: [ConnectedStandby]
         /// The `synchronous_standby_names` in force.
         public var synchronousStandbyNames: String
+        /// On a standby, whether recovery waits for more WAL: everything its disk holds is replayed,
+        /// so ``flushed`` counts all of it. A standby that has just started reports only what it
+        /// replayed so far, and a position reported then could understate what it holds.
+        public var walExhausted: Bool
 
         /// Running-server observations with these values.
         public init(
             postmasterPID: Int32, inRecovery: Bool, timeline: UInt32, flushed: WALPosition, replayed: WALPosition = .zero,
-            streamingFrom: UInt64? = nil, standbys: [ConnectedStandby] = [], synchronousStandbyNames: String = ""
+            streamingFrom: UInt64? = nil, standbys: [ConnectedStandby] = [], synchronousStandbyNames: String = "", walExhausted: Bool = true
         ) {
+            self.walExhausted = walExhausted
             self.postmasterPID = postmasterPID
             self.inRecovery = inRecovery
             self.timeline = timeline

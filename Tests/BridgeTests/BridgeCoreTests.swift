@@ -142,6 +142,7 @@ struct BridgeCoreTests {
         let record = try #require(writes(h.written(.report(mine))).first)
         guard case .topology(let t, 9) = record else { return #expect(Bool(false), "\(record)") }
         #expect(t.primary == 1 && t.term == 5 && t.branch == 5)
+        #expect(t.branchStart == WALPosition(100) && t.parentBranch == 1, "the branch begins where this server's WAL ends")
         #expect(operations(h.show()).isEmpty, "no promotion before the record is committed")
         h.view.topology = t
         let wanted = "ANY 1 (pgraft_node_2, pgraft_node_3)"
@@ -244,6 +245,77 @@ struct BridgeCoreTests {
         #expect(operations(h.performed(.rewind(from: 1), failure: "could not find common ancestor")) == [.reclone(from: 1)])
     }
 
+    @Test("a standby streaming from the new primary takes its branch only once it holds the WAL the branch began at")
+    func branchMarkWaitsForTheBranchStart() {
+        var h = H(node: 2)
+        h.view.term = 6
+        h.view.leader = 1
+        h.view.topology = Topology(primary: 1, term: 6, timeline: 2, branch: 6, systemIdentifier: 42, branchStart: WALPosition(500), parentBranch: 1)
+        h.server = H.running(standby: true, position: 300, from: 1, branch: 1)
+        h.pointed(at: 1)
+        #expect(!operations(h.show()).contains(.markBranch(6)), "behind the branch start it is still only a prefix of branch 1")
+        h.server = H.running(standby: true, position: 500, from: 1, branch: 1)
+        #expect(operations(h.show()) == [.markBranch(6)])
+    }
+
+    @Test("a standby that does not stream is rewound only when the record cannot show its WAL is a prefix of the primary's")
+    func notStreamingRewindsOnlyWhenItMayHaveDiverged() {
+        func standby(branch: UInt64, position: UInt64) -> H {
+            var h = H(node: 2)
+            h.view.term = 6
+            h.view.leader = 1
+            h.view.topology = Topology(primary: 1, term: 6, timeline: 2, branch: 6, systemIdentifier: 42, branchStart: WALPosition(500), parentBranch: 4)
+            h.server = H.running(standby: true, position: position, branch: branch)
+            h.pointed(at: 1)
+            return h
+        }
+        for (branch, position) in [(UInt64(6), UInt64(900)), (4, 500), (4, 100)] {
+            var prefix = standby(branch: branch, position: position)
+            prefix.show()
+            #expect(!operations(prefix.show(after: 60_000)).contains(.stop), "branch \(branch) at \(position) waits")
+        }
+        for (branch, position) in [(UInt64(4), UInt64(501)), (3, 100)] {
+            var diverged = standby(branch: branch, position: position)
+            diverged.show()
+            #expect(operations(diverged.show(after: 6_000)) == [.stop], "branch \(branch) at \(position) is rewound")
+        }
+    }
+
+    @Test("a standby that has not replayed the WAL on its disk reports no position yet, leader or follower")
+    func noReportBeforeTheWALIsReplayed() throws {
+        var follower = H(node: 2)
+        follower.view.term = 3
+        follower.view.leader = 3
+        follower.view.topology = Topology(primary: 1, term: 2, timeline: 1, branch: 1, systemIdentifier: 42)
+        follower.server = H.running(standby: true, position: 80)
+        follower.server.running?.walExhausted = false
+        follower.pointed(at: 3)
+        #expect(writes(follower.show()).isEmpty)
+        follower.server.running?.walExhausted = true
+        #expect(writes(follower.show()) == [.report(H.report(2, term: 3, position: 80))])
+
+        var leader = Self.newLeader(reports: [])
+        #expect(operations(leader.show()) == [.follow(upstream: nil)])
+        leader.server = H.running(standby: true, position: 100)
+        leader.server.running?.walExhausted = false
+        #expect(writes(leader.performed(.follow(upstream: nil))).isEmpty)
+        leader.server.running?.walExhausted = true
+        #expect(writes(leader.show()).count == 1)
+    }
+
+    @Test("a leader whose server does not start hands leadership over after the start timeout")
+    func leaderWhoseServerDoesNotStartHandsOver() {
+        var h = H()
+        h.view.term = 5
+        h.view.leader = 1
+        h.view.topology = Topology(primary: 3, term: 4, timeline: 1, branch: 1, systemIdentifier: 42)
+        h.view.reports[2] = H.report(2, term: 5, position: 90)
+        h.server = H.stopped(standby: true)
+        #expect(operations(h.show()) == [.start(standby: true, upstream: nil)])
+        #expect(transfers(h.performed(.start(standby: true, upstream: nil), failure: "the server did not accept connections")).isEmpty)
+        #expect(transfers(h.show(after: 5_000)) == [2])
+    }
+
     @Test("a data directory of another database system is refused, never started, and its leader hands over")
     func foreignDirectory() {
         var h = H()
@@ -284,8 +356,14 @@ struct BridgeRecordTests {
     @Test("records read back what they wrote, and anything else is no record")
     func roundTrip() {
         let t = Topology(primary: 2, term: 7, timeline: 3, branch: 6, systemIdentifier: 7_312_078_226_453_216_361)
-        #expect(String(decoding: t.encoded, as: UTF8.self) == "primary=2 term=7 timeline=3 branch=6 system_identifier=7312078226453216361")
+        #expect(
+            String(decoding: t.encoded, as: UTF8.self) == "primary=2 term=7 timeline=3 branch=6 system_identifier=7312078226453216361 start=0/0 parent=0")
         #expect(Topology(encoded: t.encoded) == t)
+        let branched = Topology(primary: 2, term: 7, timeline: 3, branch: 6, systemIdentifier: 1, branchStart: WALPosition(0x3_0000_0060), parentBranch: 4)
+        #expect(Topology(encoded: branched.encoded) == branched)
+        // A record of the version before branch starts reads as a branch from 0/0 on no parent.
+        #expect(Topology(encoded: Array("primary=2 term=7 timeline=3 branch=6 system_identifier=1".utf8)) == Topology(primary: 2, term: 7, timeline: 3, branch: 6, systemIdentifier: 1))
+        #expect(Topology(encoded: Array("primary=2 term=7 timeline=3 branch=6 system_identifier=1 start=x parent=1".utf8)) == nil)
         let r = MemberReport(node: 3, term: 7, role: .standby, timeline: 3, branch: 6, position: WALPosition(0x3_0000_0060))
         #expect(MemberReport(encoded: r.encoded) == r)
         for bad in ["", "primary=2", "primary=2 primary=3 term=1 timeline=1 branch=1 system_identifier=1", "primary=x term=1 timeline=1 branch=1 system_identifier=1"] {

@@ -47,6 +47,14 @@ struct BridgeHarness {
         return take()
     }
 
+    /// Lets the core point its running standby at `leader` (which it asks for first) and tells it
+    /// that is done.
+    mutating func pointed(at leader: UInt64) {
+        let asked = show()
+        precondition(operations(asked) == [.follow(upstream: leader)], "\(asked)")
+        performed(.follow(upstream: leader))
+    }
+
     mutating func feed(_ event: BridgeEvent) {
         asked += core.handle(event, now: now)
     }
