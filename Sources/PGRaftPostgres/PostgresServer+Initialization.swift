@@ -52,8 +52,11 @@ extension PostgresServer {
     /// with, and `pg_checkpoint`, so that a rewind needs no superuser over the network. Idempotent; on a primary.
     ///
     /// Only SCRAM verifiers computed here are sent, so no password reaches the server's logs.
-    public func ensureRoles() throws {
+    /// `synchronousCommit` (e.g. `local`) is the session's `synchronous_commit` for these statements.
+    public func ensureRoles(synchronousCommit: String? = nil) throws {
         try withConnection { connection in
+            if let synchronousCommit { try connection.query("SET synchronous_commit TO \(PostgresConnection.literal(synchronousCommit))") }
+            defer { if synchronousCommit != nil { _ = try? connection.query("RESET synchronous_commit") } }
             if let password = spec.superuserPassword {
                 let verifier = try connection.scramVerifier(password: password, user: spec.superuser)
                 try connection.query(

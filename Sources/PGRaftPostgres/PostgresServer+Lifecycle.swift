@@ -96,12 +96,10 @@ extension PostgresServer {
         }
         // The WAL receiver restarts with the new setting only when the startup process next waits
         // for WAL: until it has left the old upstream, it may still confirm commits there.
-        try waitUntil(timeoutMs: spec.startTimeoutMs, "the WAL receiver did not leave its old upstream") {
-            try withConnection { connection in
-                let rows = try connection.query("SELECT sender_host, sender_port FROM pg_stat_wal_receiver")
-                guard let row = rows.first else { return true }
-                return row[0] == upstream.address.host && row[1] == "\(upstream.address.port)"
-            }
+        try waitForReceiver("the WAL receiver did not leave its old upstream") { connection in
+            let rows = try connection.query("SELECT sender_host, sender_port FROM pg_stat_wal_receiver")
+            guard let row = rows.first else { return true }
+            return row[0] == upstream.address.host && row[1] == "\(upstream.address.port)"
         }
         logger.info("following a new upstream", metadata: ["upstream": "\(upstream)"])
     }
@@ -112,14 +110,35 @@ extension PostgresServer {
     public func detach(members: MemberAddresses) throws {
         try configure(as: .detachedStandby, members: members)
         try reload()
-        try waitUntil(timeoutMs: spec.startTimeoutMs, "the server did not stop streaming") {
-            try withConnection { connection in
-                let conninfo = try connection.query("SELECT current_setting('primary_conninfo')").first?.first ?? nil
-                // No receiver at all: one that is stopping may still flush and confirm a last batch.
-                let receivers = try connection.query("SELECT count(*) FROM pg_stat_wal_receiver").first?.first ?? nil
-                return (conninfo ?? "").isEmpty && receivers == "0"
-            }
+        try waitForReceiver("the server did not stop streaming") { connection in
+            let conninfo = try connection.query("SELECT current_setting('primary_conninfo')").first?.first ?? nil
+            // No receiver at all: one that is stopping may still flush and confirm a last batch.
+            let receivers = try connection.query("SELECT count(*) FROM pg_stat_wal_receiver").first?.first ?? nil
+            return (conninfo ?? "").isEmpty && receivers == "0"
         }
         logger.info("no longer streaming from any upstream")
+    }
+
+    /// How long a WAL receiver gets to leave its upstream after a reload before it is killed (ms).
+    /// A live one leaves within milliseconds.
+    static let receiverLeaveTimeoutMs = 2_000
+
+    /// Waits until `left` (asked on a connection) says the WAL receiver has left its old upstream.
+    /// A receiver that has not within ``receiverLeaveTimeoutMs`` is stuck (frozen, or blocked on a
+    /// dead upstream) and could still confirm commits to the old primary whenever it wakes: it is
+    /// killed. The postmaster then restarts the standby's processes (a crash restart of a standby
+    /// loses nothing: recovery resumes from its last restartpoint) and no receiver starts for the
+    /// old upstream again, since the configuration no longer names it.
+    private func waitForReceiver(_ what: String, _ left: (PostgresConnection) throws -> Bool) throws {
+        do {
+            return try waitUntil(timeoutMs: min(Self.receiverLeaveTimeoutMs, spec.startTimeoutMs), what) { try withConnection(left) }
+        } catch {
+            let text = try? withConnection { try $0.query("SELECT pid FROM pg_stat_wal_receiver").first?.first ?? nil }
+            guard let pid = text.flatMap({ Int32($0) }), pid > 0 else { throw error }
+            logger.warning("the WAL receiver did not leave its upstream within \(Self.receiverLeaveTimeoutMs) ms: killing it", metadata: ["pid": "\(pid)"])
+            dropConnection()
+            kill(pid, SIGKILL)
+        }
+        try waitUntil(timeoutMs: spec.startTimeoutMs, what) { try withConnection(left) }
     }
 }

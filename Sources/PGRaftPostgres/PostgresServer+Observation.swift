@@ -49,14 +49,34 @@ extension PostgresServer {
             guard major == "\(binaries)" else {
                 return .unusable("\(path) is of PostgreSQL \(major), the binaries in \(spec.binDirectory) are of \(binaries)")
             }
-            let output = try tools.run("pg_controldata", ["-D", path], timeoutMs: 30_000)
+            let output = try controlDataOutput()
             let isStandby = FileManager.default.fileExists(atPath: dataFile("standby.signal"))
-            guard let control = ControlDataParser.parse(output.stdout, isStandby: isStandby) else {
+            guard let control = ControlDataParser.parse(output, isStandby: isStandby) else {
                 return .unusable("pg_controldata -D \(path) printed no usable control data")
             }
             return .initialized(control)
         } catch {
             return .unusable("\(error)")
+        }
+    }
+
+    /// What `pg_controldata` prints for the data directory, run again only when `global/pg_control`
+    /// changed since the last run.
+    func controlDataOutput() throws -> String {
+        var info = stat()
+        let version: ControlDataCache.FileVersion? =
+            stat(dataFile("global/pg_control"), &info) == 0
+            ? .init(inode: UInt64(info.st_ino), size: Int64(info.st_size), seconds: info.st_mtim.tv_sec, nanoseconds: info.st_mtim.tv_nsec)
+            : nil
+        return try controlCache.lock.withLock {
+            if let version, version == controlCache.version, let output = controlCache.output { return output }
+            let output = try tools.run("pg_controldata", ["-D", spec.dataDirectory], timeoutMs: 30_000).stdout
+            // A file changed within the clock's coarse step of the read may change again with the
+            // same time stamp (as git's index does): such a read is not kept.
+            let racy = version.map { Date().timeIntervalSince1970 - (Double($0.seconds) + Double($0.nanoseconds) / 1e9) < 0.05 } ?? true
+            controlCache.version = racy ? nil : version
+            controlCache.output = output
+            return output
         }
     }
 
@@ -102,6 +122,10 @@ extension PostgresServer {
             let replayed = row[4].flatMap(WALPosition.init(text:)) ?? .zero
             running.replayed = replayed
             running.flushed = max(row[3].flatMap(WALPosition.init(text:)) ?? .zero, replayed)
+            // Recovery waits for WAL (from a stream, or before trying its sources again) only once
+            // it has replayed every record on disk.
+            let waitEvent = try connection.query("SELECT wait_event FROM pg_stat_activity WHERE backend_type = 'startup'").first?.first ?? nil
+            running.walExhausted = waitEvent == "RecoveryWalStream" || waitEvent == "RecoveryRetrieveRetryInterval"
             let recoveryEnd = row[7].flatMap { UInt32($0) } ?? 0
             running.timeline = max(checkpointTimeline, recoveryEnd)
             if let receiver = try connection.query(

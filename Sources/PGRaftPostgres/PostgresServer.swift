@@ -28,6 +28,7 @@ public final class PostgresServer: Sendable {
     let logger: Logger
     private let connectionCache = ConnectionCache()
     private let versionCache = VersionCache()
+    let controlCache = ControlDataCache()
 
     /// How long a query of the library may go unanswered, in ms.
     public static let queryTimeoutMs = 5_000
@@ -158,4 +159,21 @@ private final class ConnectionCache: @unchecked Sendable {
 private final class VersionCache: @unchecked Sendable {
     let lock = NSLock()
     var major: Int?
+}
+
+/// The control data last read with `pg_controldata`, and the identity of the `global/pg_control`
+/// file it was read from: the bridge looks every few milliseconds, and the file changes only at a
+/// checkpoint, a shutdown, a promotion or a rewind.
+final class ControlDataCache: @unchecked Sendable {
+    /// What identifies one version of the control file: its inode, size and modification time.
+    struct FileVersion: Equatable {
+        var inode: UInt64
+        var size: Int64
+        var seconds: Int
+        var nanoseconds: Int
+    }
+
+    let lock = NSLock()
+    var version: FileVersion?
+    var output: String?
 }

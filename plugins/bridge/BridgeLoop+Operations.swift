@@ -1,3 +1,4 @@
+import Foundation
 import PGRaftBridge
 import PGRaftClient
 import PGRaftKit
@@ -27,8 +28,11 @@ extension BridgeLoop {
                 try server.baseBackup(from: source, members: members)
             case .start(let standby, let from):
                 if standby {
+                    // A standby starts fenced too: whatever value it is promoted with later, its
+                    // processes then only ever see a non-empty one, and a commit never finds
+                    // synchronous replication off while the new value is still being read.
                     let role: ServerRole = try from.map { .standby(of: try upstream($0)) } ?? .detachedStandby
-                    try server.start(as: role, members: members)
+                    try server.start(as: role, members: members, synchronousStandbyNames: SynchronousStandbys.fence)
                 } else {
                     // A primary always starts fenced: the core lifts the fence when its node may acknowledge.
                     try server.start(as: .primary, members: members, synchronousStandbyNames: SynchronousStandbys.fence)
@@ -60,20 +64,41 @@ extension BridgeLoop {
         return Upstream(node: node, address: address)
     }
 
-    /// Writes `record` through consensus; returns the key-value revision it was committed at, or
-    /// why it was not recorded.
-    func write(_ record: BridgeWrite) -> (revision: UInt64, failure: String?) {
+    /// Sends `record` to consensus; its outcome is handed to the core on a later tick (see
+    /// ``WriteAnswers``), so that a write waiting for a commit never holds the loop, which must
+    /// keep fencing the primary meanwhile.
+    func submit(_ record: BridgeWrite) {
         let operation: ClientOperation
         switch record {
         case .report(let r): operation = .put(key: MemberReport.key(of: r.node), value: r.encoded)
         case .topology(let t, let revision): operation = .compareAndSet(key: Topology.key, expectedRevision: revision, value: t.encoded)
         }
-        guard let reply = try? client.submit(operation).wait() else { return (0, "no answer from consensus") }
-        switch (reply.status, reply.result) {
-        case (.ok, .written(let revision, _, _)): return (revision, nil)
-        case (.ok, .unchanged): return (0, "the record changed meanwhile")
-        case (_, .message(let text)): return (0, "\(reply.status): \(text)")
-        default: return (0, "\(reply.status)")
+        let answers = writeAnswers
+        client.submit(operation).whenComplete { result in
+            guard case .success(let reply) = result else { return answers.add(.written(record, revision: 0, failure: "no answer from consensus")) }
+            switch (reply.status, reply.result) {
+            case (.ok, .written(let revision, _, _)): answers.add(.written(record, revision: revision, failure: nil))
+            case (.ok, .unchanged): answers.add(.written(record, revision: 0, failure: "the record changed meanwhile"))
+            case (_, .message(let text)): answers.add(.written(record, revision: 0, failure: "\(reply.status): \(text)"))
+            default: answers.add(.written(record, revision: 0, failure: "\(reply.status)"))
+            }
+        }
+    }
+}
+
+/// The outcomes of the bridge's writes, as consensus answers them on its event loop, until the
+/// loop's next tick takes them.
+final class WriteAnswers: @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [BridgeEvent] = []
+
+    func add(_ event: BridgeEvent) { lock.withLock { events.append(event) } }
+
+    /// The outcomes so far, in the order they came; none are kept.
+    func take() -> [BridgeEvent] {
+        lock.withLock {
+            defer { events.removeAll() }
+            return events
         }
     }
 }

@@ -20,8 +20,21 @@ extension BridgeLoop {
         let moved = last?.flushed != record.flushed || last?.replayed != record.replayed
         guard changed || (moved && now - lastStatusWriteMs >= Self.statusRefreshMs) else { return }
         lastStatusRecord = record
-        lastStatusWriteMs = now
-        // Fire and forget: a lost status is written again with the next change.
+        writeStatus(record)
+    }
+
+    /// Writes the status record once more when the store does not hold the one last written (its
+    /// write was lost: no leader then, or consensus restarting), at most every few seconds: the
+    /// other members learn this server's address from it, and without it the primary would not
+    /// admit it.
+    func rewriteLostStatus() {
+        guard let record = lastStatusRecord, storedStatus != record, Self.nowMs() - lastStatusWriteMs >= Self.statusRefreshMs else { return }
+        writeStatus(record)
+    }
+
+    /// Sends `record` to consensus without waiting for it (``rewriteLostStatus()`` checks it arrived).
+    private func writeStatus(_ record: MemberStatus) {
+        lastStatusWriteMs = Self.nowMs()
         _ = client.submit(.put(key: MemberStatus.key(of: settings.node), value: record.encoded), timeout: .seconds(5))
     }
 }

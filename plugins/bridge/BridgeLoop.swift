@@ -28,12 +28,22 @@ final class BridgeLoop: @unchecked Sendable {
     /// The status record last written, and when.
     var lastStatusRecord: MemberStatus?
     var lastStatusWriteMs: Int64 = .min / 2
+    /// This node's status record as the store last showed it.
+    var storedStatus: MemberStatus?
+    /// Whether the roles and passwords of the configuration were set on this primary since the
+    /// bridge started (an operator may have changed a password), and when that was last tried.
+    var rolesEnsured = false
+    var rolesTriedMs: Int64 = .min / 2
     /// The hosts pg_hba.conf last admitted.
     var admittedHosts: [String] = []
     /// The status the core last published (shown again every tick).
     var lastPublished: BridgeStatus?
-    /// The `pgraft/` records last read, kept for a tick whose read fails.
-    var lastRecords: (topology: Topology?, revision: UInt64, reports: [UInt64: MemberReport])?
+    /// The `pgraft/` records last read, kept for a tick whose read fails, with the key-value store's
+    /// revision they were read at.
+    var lastRecords: (topology: Topology?, revision: UInt64, reports: [UInt64: MemberReport], storeRevision: UInt64)?
+
+    /// The answers to the core's writes, taken each tick.
+    let writeAnswers = WriteAnswers()
 
     /// A status record is written again at least this often while the WAL moves (ms).
     static let statusRefreshMs: Int64 = 5_000
@@ -73,8 +83,25 @@ final class BridgeLoop: @unchecked Sendable {
         admitMembers()
         let observation = server.observe(members: members)
         terminateWaitersIfFenced(observation)
-        feed([.cluster(view), .server(observation), .tick])
+        feed([.cluster(view), .server(observation)] + writeAnswers.take() + [.tick])
         if let lastPublished { publishLocally(lastPublished) }
+        rewriteLostStatus()
+        ensureRolesOnPrimary()
+    }
+
+    /// Once per bridge life, on the writable primary: the roles and passwords of the configuration
+    /// (set at initdb, but an operator may have changed a password since). Committed locally: the
+    /// next primary's bridge sets them again, and a wait for the standbys must not hold the loop.
+    func ensureRolesOnPrimary() {
+        let now = Self.nowMs()
+        guard !rolesEnsured, lastPublished?.role == .primary, now - rolesTriedMs >= settings.electionTimeoutMs else { return }
+        rolesTriedMs = now
+        do {
+            try server.ensureRoles(synchronousCommit: "local")
+            rolesEnsured = true
+        } catch {
+            logger.warning("could not set the roles and passwords of the configuration: \(error)")
+        }
     }
 
     /// On a fenced primary, ends every session waiting for its commit to be confirmed (each tick):
@@ -105,8 +132,8 @@ final class BridgeLoop: @unchecked Sendable {
             if let failure { logger.warning("\(operation.summary) failed: \(failure)") }
             return [.cluster(clusterView()), .performed(operation, failure: failure), .server(server.observe(members: members))]
         case .write(let record):
-            let (revision, failure) = write(record)
-            return [.cluster(clusterView()), .written(record, revision: revision, failure: failure)]
+            submit(record)
+            return []
         case .transferLeadership(let node):
             // The reply comes when the target leads; the loop goes on meanwhile and sees the change.
             _ = client.submit(.transferLeader(id: node), timeout: .seconds(5))
