@@ -150,10 +150,19 @@ extension EndToEnd {
             let pid = try #require(sandbox.cluster.pid(of: component, on: primary))
             kill(pid, SIGKILL)
             #expect(sandbox.cluster.nodes[0].waitUntil(timeout: 30) { sandbox.cluster.pid(of: component, on: primary).map { $0 != pid } ?? false })
-            #expect(sandbox.waitForPrimary(timeout: 60) == primary, "the same server is primary afterwards")
-            #expect(sandbox.query(primary, "INSERT INTO acked VALUES (3)") != nil)
+            // Writes pause while leadership moves and comes back (their length is measured by the
+            // benchmark, not here); then the same server takes them, and no server was promoted.
+            #expect(
+                sandbox.cluster.nodes[0].waitUntil(timeout: 60) {
+                    sandbox.query(primary, "INSERT INTO acked VALUES (3) ON CONFLICT DO NOTHING", timeoutMs: 1_000) != nil
+                },
+                "the same server takes writes again")
+            #expect(sandbox.waitForPrimary(timeout: 10) == primary, "the same server is primary afterwards")
             #expect(sandbox.postmasterPid(primary) == postmaster, "no restart, no promotion")
-            #expect(!sandbox.cluster.log("bridge", on: primary).contains("promote"), "no promotion on the primary's node")
+            for node in [1, 2, 3] {
+                let log = sandbox.cluster.log("bridge", on: node)
+                #expect(!log.contains("promoting") && !log.contains("pg_rewind"), "no promotion nor rewind on node \(node)")
+            }
         }
 
         @Test func aStandbyThatStoppedReceivingIsNotPromotedOverAnUpToDateOne() throws {
