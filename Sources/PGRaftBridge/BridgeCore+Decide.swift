@@ -40,7 +40,12 @@ extension BridgeCore {
             publish(.preparing, "recording the new cluster's system identifier")
             return write(.topology(Topology(primary: me, term: t.term, timeline: 1, branch: t.branch, systemIdentifier: systemIdentifier), expectedRevision: view.topologyRevision))
         }
-        if view.leader == me { decideAsLeader(view, running) } else { decideAsFollower(view, running) }
+        if view.leader == me {
+            decideAsLeader(view, running)
+        } else {
+            leaderServerDownSinceMs = nil
+            decideAsFollower(view, running)
+        }
     }
 
     /// The server cannot be used: say why, and let a node whose server can serve lead.
@@ -145,7 +150,7 @@ extension BridgeCore {
                 // timeout, a voter whose server runs should lead.
                 let since = leaderServerDownSinceMs ?? now
                 leaderServerDownSinceMs = since
-                if now - since >= settings.startTimeoutMs, let other = bestOtherVoter(view) {
+                if now - since >= settings.startTimeoutMs, let other = bestOtherVoter(view, withServer: true) {
                     transferLeadership(to: other, because: "this node's server has not started within \(settings.startTimeoutMs) ms")
                 }
                 return startServer(view, standbyOf: nil)
@@ -198,12 +203,15 @@ extension BridgeCore {
         perform(.start(standby: !isPrimaryDirectory, upstream: nil))
     }
 
-    /// The voter other than this node with the most advanced report, else any other voter.
-    func bestOtherVoter(_ view: ClusterView) -> UInt64? {
+    /// The voter other than this node with the most advanced report, else any other voter; with
+    /// `withServer`, only one whose report for this term says it has a server.
+    func bestOtherVoter(_ view: ClusterView, withServer: Bool = false) -> UInt64? {
         let me = settings.node
         let others = view.voters.filter { $0 != me }
-        let reported = others.compactMap { view.reports[$0] }.sorted { $0.isAhead(of: $1) || (!$1.isAhead(of: $0) && $0.node < $1.node) }
-        return reported.first?.node ?? others.first
+        let reported = others.compactMap { view.reports[$0] }
+            .filter { !withServer || ($0.term == view.term && $0.role != .none) }
+            .sorted { $0.isAhead(of: $1) || (!$1.isAhead(of: $0) && $0.node < $1.node) }
+        return reported.first?.node ?? (withServer ? nil : others.first)
     }
 
     /// A leader whose server is not the recorded primary: stop streaming, report, wait for a
@@ -214,6 +222,7 @@ extension BridgeCore {
         // A record naming this node is on its way: its outcome decides, not a report arriving meanwhile.
         if case .topology = writing { return }
         if running.inRecovery, pointedAt != .some(nil) {
+            if let t = view.topology, t.primary != me, running.streamingFrom == t.primary, waitingForHiccup(view, primary: t.primary) { return }
             publish(.standby, "leading term \(view.term): no longer streaming from the old primary")
             return perform(.follow(upstream: nil))
         }
@@ -244,7 +253,7 @@ extension BridgeCore {
                 return transferLeadership(to: best.node, because: "its server holds \(best.position) on timeline \(best.timeline), this one \(own.position) on \(own.timeline)")
             }
             if settings.synchronous == .off, let last = view.topology.flatMap({ view.reports[$0.primary] }), last.node != me,
-                last.branch == own.branch, last.position.bytes(after: own.position) > settings.maximumLagOnFailover
+                last.branch >= own.branch, last.position.bytes(after: own.position) > settings.maximumLagOnFailover
             {
                 return publish(
                     .standby,
@@ -255,7 +264,9 @@ extension BridgeCore {
         // primary already (its history goes on, but it must rank above any branch abandoned since).
         let record = Topology(
             primary: me, term: view.term, timeline: running.timeline, branch: view.term,
-            systemIdentifier: view.topology?.systemIdentifier ?? systemIdentifier, branchStart: running.flushed, parentBranch: server!.branch)
+            systemIdentifier: view.topology?.systemIdentifier ?? systemIdentifier,
+            branchStart: max(running.flushed, view.reports[me].flatMap { $0.term == view.term ? $0.position : nil } ?? .zero),
+            parentBranch: server!.branch)
         if settings.defects.contains(.promoteBeforeTopologyCommit), running.inRecovery {
             write(.topology(record, expectedRevision: view.topologyRevision))
             let wanted = SynchronousStandbys.value(mode: settings.synchronous, node: me, voters: view.voters, members: view.members)
@@ -264,6 +275,28 @@ extension BridgeCore {
         }
         publish(running.inRecovery ? .standby : .fencedPrimary, "recording this node as the primary for term \(view.term)")
         write(.topology(record, expectedRevision: view.topologyRevision))
+    }
+
+    /// Whether this new leader, whose server still streams from the recorded primary, waits for
+    /// that primary's node to come back rather than failing it over. A server that still streams
+    /// lives and reaches this one: the leadership change is more likely a Raft hiccup on its node
+    /// (a network blip, a consensus or transport restart) than its loss. For up to
+    /// ``BridgeSettings/hiccupGraceMs`` this leader keeps streaming from it, and hands leadership
+    /// back as soon as its node reports for the term; after that (or once the stream breaks, as it
+    /// does at once when the primary's host dies) the failover goes ahead. Waiting is safe: the
+    /// primary can acknowledge meanwhile only what the reports made after it will show.
+    mutating func waitingForHiccup(_ view: ClusterView, primary: UInt64) -> Bool {
+        if hiccup?.term != view.term { hiccup = (view.term, now) }
+        guard let since = hiccup?.sinceMs, now - since < settings.hiccupGraceMs else { return false }
+        if let report = view.reports[primary], report.term == view.term {
+            transferLeadership(to: primary, because: "the recorded primary's node is back, and its server still streams to this one")
+            publish(.standby, "leading term \(view.term): handing leadership back to the primary's node \(primary)")
+            return true
+        }
+        publish(
+            .standby,
+            "leading term \(view.term): the primary (node \(primary)) still streams to this server; waiting up to \(settings.hiccupGraceMs) ms for its node before failing it over")
+        return true
     }
 
     // MARK: - Follower
@@ -296,14 +329,15 @@ extension BridgeCore {
         }
         // A standby that cannot stream from the recorded primary for long, and whose history the
         // record cannot show to be a prefix of the primary's, may hold WAL the primary never had:
-        // rewind it (pg_rewind finds out, and does nothing when the histories agree). One that is
-        // a prefix only waits: the cause is elsewhere (the network, the primary's pg_hba.conf).
-        if let t = view.topology, t.primary == leader, t.term == view.term, running.streamingFrom != leader,
-            !t.isPrefix(branch: server!.branch, position: running.flushed)
-        {
+        // rewind it (pg_rewind finds out, and does nothing when the histories agree). One that the
+        // record shows to be a prefix is given much longer, since the cause is likely elsewhere
+        // (the network, the primary's pg_hba.conf), but not forever: a mark that never moved (its
+        // bridge died first) can make a fork look like a prefix.
+        if let t = view.topology, t.primary == leader, t.term == view.term, running.streamingFrom != leader {
             let since = notStreamingSinceMs ?? now
             notStreamingSinceMs = since
-            if now - since >= settings.startTimeoutMs {
+            let patience = t.isPrefix(branch: server!.branch, position: running.flushed) ? Self.prefixPatience * settings.startTimeoutMs : settings.startTimeoutMs
+            if now - since >= patience {
                 log(.warning, "not streaming from the primary (node \(leader)) for \(now - since) ms: rewinding this standby")
                 notStreamingSinceMs = nil
                 mustRewind = true
@@ -315,6 +349,10 @@ extension BridgeCore {
         let streaming = running.streamingFrom == leader
         publish(.standby, streaming ? "streaming from node \(leader)" : "waiting to stream from node \(leader)")
     }
+
+    /// How many start timeouts a standby the record shows to be a prefix may go without streaming
+    /// before it is rewound all the same.
+    static let prefixPatience: Int64 = 4
 
     /// The server is down: rewind it first if its history may have left the primary's, then start
     /// it (a standby of `upstream`, or the fenced primary it was when the record still names it).

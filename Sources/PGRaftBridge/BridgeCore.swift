@@ -46,6 +46,9 @@ public struct BridgeCore: Sendable {
     var primaryDownSinceMs: Int64?
     /// Since when this node's server (not the recorded primary) has been down while its node leads.
     var leaderServerDownSinceMs: Int64?
+    /// The term in which this leader first found its server still streaming from the recorded
+    /// primary, and when (see ``waitingForHiccup(_:primary:)``).
+    var hiccup: (term: UInt64, sinceMs: Int64)?
     /// Since when this leader has seen another node's bootstrap claim not completed.
     var claimSeenSinceMs: Int64?
     /// Since when this standby has not streamed from the primary it follows.
@@ -134,9 +137,11 @@ public struct BridgeCore: Sendable {
             reportedTerm = max(reportedTerm, r.term)
             view?.reports[r.node] = r
         case .topology(let t, _):
-            // Committed: act on it before the view shows it.
-            view?.topology = t
-            if revision > 0 { view?.topologyRevision = revision }
+            // Committed: act on it before the view shows it (unless the view already shows a later one).
+            if revision == 0 || revision > (view?.topologyRevision ?? 0) {
+                view?.topology = t
+                if revision > 0 { view?.topologyRevision = revision }
+            }
         }
     }
 
@@ -149,7 +154,7 @@ public struct BridgeCore: Sendable {
     }
 
     /// A write unanswered for this many election timeouts is taken as failed.
-    static let writeTimeoutFactor: Int64 = 4
+    public static let writeTimeoutFactor: Int64 = 4
 
     mutating func write(_ w: BridgeWrite) {
         guard writing == nil, now >= retryAtMs else { return }

@@ -32,6 +32,13 @@ public struct BridgeSettings: Sendable {
     /// Defects injected on purpose, to show the simulator's checks catch them.
     public var defects: BridgeDefects
 
+    /// How long a new leader whose server still streams from the recorded primary waits for that
+    /// primary's node to come back before failing it over: three election timeouts, so that a
+    /// network blip or a restart of consensus or transport on the primary's node shorter than that
+    /// changes no primary. A primary whose host dies closes its streams and is failed over without
+    /// this wait; one that vanishes without closing them (a power loss, a frozen host) after it.
+    public var hiccupGraceMs: Int64 { 3 * electionTimeoutMs }
+
     /// Settings with the documented defaults.
     public init(
         node: UInt64, synchronous: SynchronousMode = .quorum, maximumLagOnFailover: UInt64 = 1 << 20, useRewind: Bool = true,

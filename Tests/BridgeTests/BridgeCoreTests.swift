@@ -100,14 +100,15 @@ struct BridgeCoreTests {
         #expect(!operations(h.show()).contains(.stop))
     }
 
-    /// A leader (node 1) whose standby must take over from node 3, reports in hand.
+    /// A leader (node 1) whose standby must take over from node 3 (whose stream broke: its host
+    /// is gone), reports in hand.
     static func newLeader(reports: [MemberReport], defects: BridgeDefects = []) -> H {
         var h = H { $0.defects = defects }
         h.view.term = 5
         h.view.leader = 1
         h.view.topology = Topology(primary: 3, term: 4, timeline: 1, branch: 1, systemIdentifier: 42)
         h.view.topologyRevision = 9
-        h.server = H.running(standby: true, position: 100, from: 3)
+        h.server = H.running(standby: true, position: 100)
         for r in reports { h.view.reports[r.node] = r }
         return h
     }
@@ -179,15 +180,41 @@ struct BridgeCoreTests {
         // The old primary's last report (an earlier term) said 5,000; this server holds 100.
         h.view.reports[3] = H.report(3, term: 4, position: 5_000, role: .primary)
         h.view.reports[2] = H.report(2, term: 5, position: 90)
-        h.server = H.running(standby: true, position: 100, from: 3)
-        #expect(operations(h.show()) == [.follow(upstream: nil)])
         h.server = H.running(standby: true, position: 100)
+        #expect(operations(h.show()) == [.follow(upstream: nil)])
         let report = try #require(writes(h.performed(.follow(upstream: nil))).first)
         guard case .report(let mine) = report else { return #expect(Bool(false)) }
         h.view.reports[1] = mine
         let after = h.written(report)
         #expect(writes(after).isEmpty && operations(after).isEmpty, "no record, no promotion")
         #expect(published(after).last?.detail.contains("maximum_lag_on_failover") == true, "\(published(after))")
+    }
+
+    @Test("a new leader still streaming from the recorded primary waits for its node, hands leadership back when it reports, and fails it over only after the grace")
+    func hiccupIsNoFailover() {
+        var h = Self.newLeader(reports: [H.report(2, term: 5, position: 90)])
+        h.server = H.running(standby: true, position: 100, from: 3)
+        let waiting = h.show()
+        #expect(operations(waiting).isEmpty && writes(waiting).isEmpty, "no detach, no report, no record while the primary streams")
+        #expect(published(waiting).last?.detail.contains("still streams") == true)
+        // The primary's node is back and reports: leadership goes back to it, nothing else happens.
+        h.view.reports[3] = H.report(3, term: 5, position: 120, role: .primary)
+        let back = h.show(after: 500)
+        #expect(transfers(back) == [3] && operations(back).isEmpty && writes(back).isEmpty)
+
+        // Without its report, the failover goes ahead once the grace (three election timeouts) is over.
+        var lost = Self.newLeader(reports: [H.report(2, term: 5, position: 90)])
+        lost.server = H.running(standby: true, position: 100, from: 3)
+        #expect(operations(lost.show()).isEmpty)
+        #expect(operations(lost.show(after: 2_900)).isEmpty)
+        #expect(operations(lost.show(after: 100)) == [.follow(upstream: nil)])
+
+        // A stream that breaks (the primary's host died) ends the wait at once.
+        var broken = Self.newLeader(reports: [])
+        broken.server = H.running(standby: true, position: 100, from: 3)
+        #expect(operations(broken.show()).isEmpty)
+        broken.server = H.running(standby: true, position: 100)
+        #expect(operations(broken.show()) == [.follow(upstream: nil)])
     }
 
     @Test("a later branch outranks a longer WAL on an earlier one")
@@ -258,7 +285,7 @@ struct BridgeCoreTests {
         #expect(operations(h.show()) == [.markBranch(6)])
     }
 
-    @Test("a standby that does not stream is rewound only when the record cannot show its WAL is a prefix of the primary's")
+    @Test("a standby that does not stream is rewound after the start timeout when the record cannot show its WAL is a prefix of the primary's, else only after four")
     func notStreamingRewindsOnlyWhenItMayHaveDiverged() {
         func standby(branch: UInt64, position: UInt64) -> H {
             var h = H(node: 2)
@@ -272,7 +299,9 @@ struct BridgeCoreTests {
         for (branch, position) in [(UInt64(6), UInt64(900)), (4, 500), (4, 100)] {
             var prefix = standby(branch: branch, position: position)
             prefix.show()
-            #expect(!operations(prefix.show(after: 60_000)).contains(.stop), "branch \(branch) at \(position) waits")
+            #expect(!operations(prefix.show(after: 6_000)).contains(.stop), "branch \(branch) at \(position) waits")
+            // Much longer all the same (a mark that never moved can make a fork look like a prefix).
+            #expect(operations(prefix.show(after: 14_000)) == [.stop], "branch \(branch) at \(position) is rewound after four start timeouts")
         }
         for (branch, position) in [(UInt64(4), UInt64(501)), (3, 100)] {
             var diverged = standby(branch: branch, position: position)
