@@ -165,6 +165,32 @@ extension EndToEnd {
             }
         }
 
+        @Test func aNetworkBlipOnThePrimarysNodeFencesItAndKeepsTheSamePrimary() throws {
+            let (sandbox, primary) = try Self.running()
+            defer { sandbox.cleanUp() }
+            let postmaster = sandbox.postmasterPid(primary)
+            let term = try #require(sandbox.cluster.state(primary)?.term)
+            // The node's peer traffic stops for two election timeouts (its transport frozen): the
+            // others elect a leader, this one loses its quorum. That length is the fault, not a wait.
+            let transport = try #require(sandbox.cluster.pid(of: "transport", on: primary))
+            kill(transport, SIGSTOP)
+            usleep(1_000_000)
+            kill(transport, SIGCONT)
+            #expect(
+                sandbox.cluster.nodes[0].waitUntil(timeout: 60) {
+                    sandbox.query(primary, "INSERT INTO acked VALUES (5) ON CONFLICT DO NOTHING", timeoutMs: 1_000) != nil
+                },
+                "the same server takes writes again")
+            #expect((sandbox.cluster.state(primary)?.term ?? 0) > term, "leadership moved during the blip")
+            #expect(sandbox.cluster.log("bridge", on: primary).contains("fencing the primary"), "the primary was fenced when its node lost its quorum")
+            #expect(sandbox.waitForPrimary(timeout: 10) == primary)
+            #expect(sandbox.postmasterPid(primary) == postmaster, "no restart")
+            for node in [1, 2, 3] {
+                let log = sandbox.cluster.log("bridge", on: node)
+                #expect(!log.contains("promoting") && !log.contains("pg_rewind"), "no promotion nor rewind on node \(node)")
+            }
+        }
+
         @Test func aStandbyThatStoppedReceivingIsNotPromotedOverAnUpToDateOne() throws {
             let (sandbox, first) = try Self.running()
             defer { sandbox.cleanUp() }
