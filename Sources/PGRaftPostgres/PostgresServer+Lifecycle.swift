@@ -119,25 +119,30 @@ extension PostgresServer {
         logger.info("no longer streaming from any upstream")
     }
 
-    /// How long a WAL receiver gets to leave its upstream after a reload before it is killed (ms).
-    /// A live one leaves within milliseconds.
+    /// How long a WAL receiver gets to leave its upstream after a reload, and then after each
+    /// signal, before the next step (ms).
     static let receiverLeaveTimeoutMs = 2_000
 
     /// Waits until `left` (asked on a connection) says the WAL receiver has left its old upstream.
-    /// A receiver that has not within ``receiverLeaveTimeoutMs`` is stuck (frozen, or blocked on a
-    /// dead upstream) and could still confirm commits to the old primary whenever it wakes: it is
-    /// killed. The postmaster then restarts the standby's processes (a crash restart of a standby
-    /// loses nothing: recovery resumes from its last restartpoint) and no receiver starts for the
-    /// old upstream again, since the configuration no longer names it.
+    /// After a reload the startup process restarts the receiver only when it next waits for WAL,
+    /// so a standby whose replay lags keeps the old one for a while, and a stuck one (frozen, or
+    /// blocked on a dead connection) keeps it until it wakes, when it could still confirm commits
+    /// to the old primary. So a receiver that has not left within ``receiverLeaveTimeoutMs`` is
+    /// asked to end (SIGTERM: it exits with FATAL, and the server goes on), and one that does not is
+    /// killed (SIGKILL: the postmaster then restarts the standby's processes, which loses nothing,
+    /// recovery resuming from its last restartpoint). The configuration no longer names the old
+    /// upstream, so no receiver starts for it again.
     private func waitForReceiver(_ what: String, _ left: (PostgresConnection) throws -> Bool) throws {
-        do {
-            return try waitUntil(timeoutMs: min(Self.receiverLeaveTimeoutMs, spec.startTimeoutMs), what) { try withConnection(left) }
-        } catch {
+        let step = min(Self.receiverLeaveTimeoutMs, spec.startTimeoutMs)
+        if (try? waitUntil(timeoutMs: step, what, { try withConnection(left) })) != nil { return }
+        for (signal, name) in [(SIGTERM, "SIGTERM"), (SIGKILL, "SIGKILL")] {
             let text = try? withConnection { try $0.query("SELECT pid FROM pg_stat_wal_receiver").first?.first ?? nil }
-            guard let pid = text.flatMap({ Int32($0) }), pid > 0 else { throw error }
-            logger.warning("the WAL receiver did not leave its upstream within \(Self.receiverLeaveTimeoutMs) ms: killing it", metadata: ["pid": "\(pid)"])
-            dropConnection()
-            kill(pid, SIGKILL)
+            guard let pid = text.flatMap({ Int32($0) }), pid > 0 else { break }
+            if (try? withConnection(left)) == true { return }
+            logger.warning("the WAL receiver has not left its upstream: sending it \(name)", metadata: ["pid": "\(pid)"])
+            if signal == SIGKILL { dropConnection() }
+            kill(pid, signal)
+            if (try? waitUntil(timeoutMs: step, what, { try withConnection(left) })) != nil { return }
         }
         try waitUntil(timeoutMs: spec.startTimeoutMs, what) { try withConnection(left) }
     }

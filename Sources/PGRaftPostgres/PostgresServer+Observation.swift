@@ -71,9 +71,10 @@ extension PostgresServer {
         return try controlCache.lock.withLock {
             if let version, version == controlCache.version, let output = controlCache.output { return output }
             let output = try tools.run("pg_controldata", ["-D", spec.dataDirectory], timeoutMs: 30_000).stdout
-            // A file changed within the clock's coarse step of the read may change again with the
-            // same time stamp (as git's index does): such a read is not kept.
-            let racy = version.map { Date().timeIntervalSince1970 - (Double($0.seconds) + Double($0.nanoseconds) / 1e9) < 0.05 } ?? true
+            // A file changed within the file system's time stamp step of the read may change again
+            // with the same stamp (as git's index knows): such a read is not kept. Two seconds
+            // cover the coarsest stamps in use.
+            let racy = version.map { Date().timeIntervalSince1970 - (Double($0.seconds) + Double($0.nanoseconds) / 1e9) < 2 } ?? true
             controlCache.version = racy ? nil : version
             controlCache.output = output
             return output

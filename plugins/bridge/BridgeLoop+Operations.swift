@@ -74,25 +74,43 @@ extension BridgeLoop {
         case .topology(let t, let revision): operation = .compareAndSet(key: Topology.key, expectedRevision: revision, value: t.encoded)
         }
         let answers = writeAnswers
-        client.submit(operation).whenComplete { result in
-            guard case .success(let reply) = result else { return answers.add(.written(record, revision: 0, failure: "no answer from consensus")) }
+        let id = answers.begin()
+        // Answered (or timed out) before the core gives the write up, so that an answer never
+        // arrives for a write the core has already asked again.
+        let timeout = Int64(max(1, BridgeCore.writeTimeoutFactor - 1) * settings.electionTimeoutMs)
+        client.submit(operation, timeout: .milliseconds(timeout)).whenComplete { result in
+            guard case .success(let reply) = result else { return answers.add(.written(record, revision: 0, failure: "no answer from consensus"), for: id) }
             switch (reply.status, reply.result) {
-            case (.ok, .written(let revision, _, _)): answers.add(.written(record, revision: revision, failure: nil))
-            case (.ok, .unchanged): answers.add(.written(record, revision: 0, failure: "the record changed meanwhile"))
-            case (_, .message(let text)): answers.add(.written(record, revision: 0, failure: "\(reply.status): \(text)"))
-            default: answers.add(.written(record, revision: 0, failure: "\(reply.status)"))
+            case (.ok, .written(let revision, _, _)): answers.add(.written(record, revision: revision, failure: nil), for: id)
+            case (.ok, .unchanged): answers.add(.written(record, revision: 0, failure: "the record changed meanwhile"), for: id)
+            case (_, .message(let text)): answers.add(.written(record, revision: 0, failure: "\(reply.status): \(text)"), for: id)
+            default: answers.add(.written(record, revision: 0, failure: "\(reply.status)"), for: id)
             }
         }
     }
 }
 
 /// The outcomes of the bridge's writes, as consensus answers them on its event loop, until the
-/// loop's next tick takes them.
+/// loop's next tick takes them. Only the answer to the write sent last is kept: the core has one
+/// write at a time, and an answer to an earlier one (given up on) must not pass for the new one's.
 final class WriteAnswers: @unchecked Sendable {
     private let lock = NSLock()
     private var events: [BridgeEvent] = []
+    private var latest: UInt64 = 0
 
-    func add(_ event: BridgeEvent) { lock.withLock { events.append(event) } }
+    /// Numbers a new write; answers to earlier ones are dropped from now on.
+    func begin() -> UInt64 {
+        lock.withLock {
+            latest += 1
+            events.removeAll()
+            return latest
+        }
+    }
+
+    /// Keeps the answer to write `id` if it is the latest.
+    func add(_ event: BridgeEvent, for id: UInt64) {
+        lock.withLock { if id == latest { events.append(event) } }
+    }
 
     /// The outcomes so far, in the order they came; none are kept.
     func take() -> [BridgeEvent] {

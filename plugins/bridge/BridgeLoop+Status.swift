@@ -53,14 +53,19 @@ extension BridgeLoop {
     /// As the bridge stops: a primary is fenced, since no bridge will fence it when its node stops
     /// leading; the server itself keeps running for the next bridge to adopt.
     func fenceOnExit() {
+        fencePrimary(because: "the bridge stops; the next bridge lifts the fence if its node may acknowledge")
+    }
+
+    /// Fences the server if it runs as a primary that is not fenced (see ``SynchronousStandbys/fence``).
+    func fencePrimary(because why: String) {
         guard let running = server.observe(members: members).running, !running.inRecovery,
             running.synchronousStandbyNames != SynchronousStandbys.fence
         else { return }
         do {
             try server.setSynchronousStandbys(SynchronousStandbys.fence)
-            logger.info("fenced the primary as the bridge stops; the next bridge lifts the fence if its node may acknowledge")
+            logger.info("fenced the primary: \(why)")
         } catch {
-            logger.warning("could not fence the primary as the bridge stops: \(error)")
+            logger.warning("could not fence the primary (\(why)): \(error)")
         }
     }
 }

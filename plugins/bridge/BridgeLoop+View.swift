@@ -27,9 +27,21 @@ extension BridgeLoop {
         // than one already seen (consensus restarted and replays its log) or a failed one leaves
         // the records last read standing: a view without them would take the safety checks that
         // rest on them (a foreign data directory, the recorded primary) away.
-        let linearizable = lastRecords == nil
+        // Older reads for long (the store itself was made anew) end with a read through the leader,
+        // whose answer stands.
+        let now = Self.nowMs()
+        let linearizable = lastRecords == nil || olderReadsSinceMs.map { now - $0 >= 10 * settings.electionTimeoutMs } == true
         let reply = try? client.submit(.list(prefix: "pgraft/", linearizable: linearizable), timeout: .milliseconds(linearizable ? 2_000 : 500)).wait()
-        guard let reply, reply.status == .ok, case .records(let records, let revision) = reply.result, revision >= (lastRecords?.storeRevision ?? 0) else {
+        let floor = linearizable ? 0 : lastRecords?.storeRevision ?? 0
+        if let reply, reply.status == .ok, case .records(_, let revision) = reply.result, revision < floor {
+            if olderReadsSinceMs == nil {
+                olderReadsSinceMs = now
+                logger.info("consensus answers from an older state (revision \(revision), seen \(floor)); keeping the records last read until it catches up")
+            }
+        } else if reply?.status == .ok {
+            olderReadsSinceMs = nil
+        }
+        guard let reply, reply.status == .ok, case .records(let records, let revision) = reply.result, revision >= floor else {
             if let last = lastRecords {
                 view.topology = last.topology
                 view.topologyRevision = last.revision

@@ -28,10 +28,12 @@ final class BridgeLoop: @unchecked Sendable {
     /// The status record last written, and when.
     var lastStatusRecord: MemberStatus?
     var lastStatusWriteMs: Int64 = .min / 2
+    /// Since when every local read has been older than one already seen.
+    var olderReadsSinceMs: Int64?
     /// This node's status record as the store last showed it.
     var storedStatus: MemberStatus?
-    /// Whether the roles and passwords of the configuration were set on this primary since the
-    /// bridge started (an operator may have changed a password), and when that was last tried.
+    /// Whether the roles and passwords of the configuration were set since this server last became
+    /// the writable primary (an operator may have changed a password), and when that was last tried.
     var rolesEnsured = false
     var rolesTriedMs: Int64 = .min / 2
     /// The hosts pg_hba.conf last admitted.
@@ -78,8 +80,13 @@ final class BridgeLoop: @unchecked Sendable {
     /// One look at the cluster and the server, and whatever the core asks for.
     func tick() {
         let view = clusterView()
-        // Nothing is decided before the records have been read once (consensus is starting).
-        guard lastRecords != nil else { return }
+        // Nothing is decided before the records have been read once through the leader; but a
+        // primary is fenced meanwhile (fencing is always safe, and this node may be cut off).
+        guard lastRecords != nil else {
+            fencePrimary(because: "its bridge has not read the cluster's records yet")
+            terminateWaitersIfFenced(server.observe(members: members))
+            return
+        }
         admitMembers()
         let observation = server.observe(members: members)
         terminateWaitersIfFenced(observation)
@@ -89,11 +96,12 @@ final class BridgeLoop: @unchecked Sendable {
         ensureRolesOnPrimary()
     }
 
-    /// Once per bridge life, on the writable primary: the roles and passwords of the configuration
+    /// Each time this server becomes the writable primary (and when a new bridge finds it one): the roles and passwords of the configuration
     /// (set at initdb, but an operator may have changed a password since). Committed locally: the
     /// next primary's bridge sets them again, and a wait for the standbys must not hold the loop.
     func ensureRolesOnPrimary() {
         let now = Self.nowMs()
+        if lastPublished?.role != .primary { rolesEnsured = false }
         guard !rolesEnsured, lastPublished?.role == .primary, now - rolesTriedMs >= settings.electionTimeoutMs else { return }
         rolesTriedMs = now
         do {
