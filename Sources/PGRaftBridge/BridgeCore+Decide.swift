@@ -222,7 +222,11 @@ extension BridgeCore {
         // A record naming this node is on its way: its outcome decides, not a report arriving meanwhile.
         if case .topology = writing { return }
         if running.inRecovery, pointedAt != .some(nil) {
-            if let t = view.topology, t.primary != me, running.streamingFrom == t.primary, waitingForHiccup(view, primary: t.primary) { return }
+            if let t = view.topology, t.primary != me, running.streamingFrom == t.primary,
+                waitingForHiccup(view, primary: t.primary, mine: MemberReport(node: me, term: view.term, role: .standby, timeline: running.timeline, branch: server!.branch, position: running.flushed))
+            {
+                return
+            }
             publish(.standby, "leading term \(view.term): no longer streaming from the old primary")
             return perform(.follow(upstream: nil))
         }
@@ -285,10 +289,16 @@ extension BridgeCore {
     /// back as soon as its node reports for the term; after that (or once the stream breaks, as it
     /// does at once when the primary's host dies) the failover goes ahead. Waiting is safe: the
     /// primary can acknowledge meanwhile only what the reports made after it will show.
-    mutating func waitingForHiccup(_ view: ClusterView, primary: UInt64) -> Bool {
+    /// The wait ends too when the primary's node reports that its server is not a primary, or is
+    /// behind this one (`mine`): then the usual choice decides.
+    mutating func waitingForHiccup(_ view: ClusterView, primary: UInt64, mine: MemberReport) -> Bool {
         if hiccup?.term != view.term { hiccup = (view.term, now) }
         guard let since = hiccup?.sinceMs, now - since < settings.hiccupGraceMs else { return false }
         if let report = view.reports[primary], report.term == view.term {
+            guard report.role == .primary, !mine.isAhead(of: report) else {
+                hiccup = (view.term, .min / 2)
+                return false
+            }
             transferLeadership(to: primary, because: "the recorded primary's node is back, and its server still streams to this one")
             publish(.standby, "leading term \(view.term): handing leadership back to the primary's node \(primary)")
             return true
@@ -306,8 +316,10 @@ extension BridgeCore {
         let leader = view.leader == me ? 0 : view.leader
         guard let running else { return startServer(view, standbyOf: leader == 0 ? nil : leader) }
         if !running.inRecovery {
-            // A primary whose node does not lead: fenced already; stopped once another is recorded.
-            if let t = view.topology, t.primary != me, !settings.defects.contains(.noFencing) {
+            // A primary whose node does not lead: fenced already; stopped once another is recorded
+            // in this term by the leader (an older record may be stale, and a server started fenced
+            // to report would only be stopped again, never reporting: see startServer).
+            if let t = view.topology, t.primary != me, t.term == view.term, view.leader == t.primary, !settings.defects.contains(.noFencing) {
                 publish(.fencedPrimary, "node \(t.primary) is the recorded primary: stopping this one to rejoin as its standby")
                 mustRewind = true
                 return perform(.stop)

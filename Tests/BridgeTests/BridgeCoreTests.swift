@@ -89,6 +89,19 @@ struct BridgeCoreTests {
         #expect(operations(h.show()) == [.stop])
     }
 
+    @Test("a fenced former primary is not stopped on a record of an earlier term: it stays up and reports its position")
+    func staleRecordKeepsTheFormerPrimaryUpToReport() {
+        var h = H(node: 3)
+        h.view.term = 6
+        h.view.leader = 2
+        h.view.topology = Topology(primary: 1, term: 5, timeline: 2, branch: 5, systemIdentifier: 42)
+        h.server = H.running(standby: false, names: SynchronousStandbys.fence)
+        let actions = h.show()
+        #expect(!operations(actions).contains(.stop))
+        let roles = writes(actions).compactMap { w -> MemberReport.ServerRole? in if case .report(let r) = w, r.term == 6 { return r.role } else { return nil } }
+        #expect(roles == [.primary])
+    }
+
     @Test("with no-fencing injected, nothing fences the primary (the defect is real)")
     func noFencingDefect() {
         var h = H { $0.defects = .noFencing }
