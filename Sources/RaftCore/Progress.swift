@@ -31,8 +31,12 @@ public struct Progress: Sendable, Equatable {
     public var state: State = .probe
     /// In `probe`, whether a probe is outstanding (no further append until a response or heartbeat).
     public var probeSent = false
-    /// Whether the member was heard from since the last check-quorum round.
+    /// Whether the member was heard from since the last round of an election timeout (a snapshot
+    /// is sent only to a member heard from recently).
     public var recentActive = false
+    /// Leader ticks since the member was last heard from: check-quorum steps the leader down as
+    /// soon as a quorum has not been heard from for an election timeout.
+    public var ticksSinceHeard = 0
     /// Ticks spent in the snapshot state, to retry a snapshot whose message was lost.
     public var snapshotTicks = 0
     /// The in-flight window (used in `replicate`).

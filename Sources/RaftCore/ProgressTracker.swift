@@ -65,8 +65,9 @@ public struct ProgressTracker: Sendable, Equatable {
         conf.quorum.committedIndex { id in self[id]?.match }
     }
 
-    /// Whether a quorum of `conf` was recently active (check-quorum, §6.2/§9.6).
-    public func quorumActive(_ conf: ConfState, selfID: NodeID) -> Bool {
-        conf.quorum.voteResult { id in id == selfID ? true : (self[id]?.recentActive ?? false) } == .won
+    /// Whether a quorum of `conf` was heard from within the last `ticks` leader ticks
+    /// (check-quorum, §6.2/§9.6).
+    public func quorumActive(_ conf: ConfState, selfID: NodeID, within ticks: Int) -> Bool {
+        conf.quorum.voteResult { id in id == selfID ? true : (self[id].map { $0.ticksSinceHeard < ticks } ?? false) } == .won
     }
 }

@@ -2,16 +2,20 @@ extension RawNode {
     mutating func tickLeader() {
         heartbeatElapsed += 1
         electionElapsed += 1
+        let me = id
+        leader.progress.forEach { pr in
+            if pr.id != me { pr.ticksSinceHeard += 1 }
+        }
+        // Cannot hear a quorum for an election timeout: step down so clients look elsewhere
+        // (§6.2), at once rather than at the next round, so that a cut-off leader (and the
+        // PostgreSQL primary it fences) stops within one election timeout of its last contact.
+        if config.checkQuorum, !leader.progress.quorumActive(confState, selfID: id, within: config.electionTick) {
+            becomeFollower(term: term, leader: nil)
+            return
+        }
         if electionElapsed >= config.electionTick {
             electionElapsed = 0
             if config.checkQuorum {
-                let active = leader.progress.quorumActive(confState, selfID: id)
-                if !active {
-                    // Cannot hear a quorum: step down so clients look elsewhere (§6.2).
-                    becomeFollower(term: term, leader: nil)
-                    return
-                }
-                let me = id
                 leader.progress.forEach { pr in
                     if pr.id != me { pr.recentActive = false }
                 }
@@ -156,7 +160,10 @@ extension RawNode {
 
     mutating func handleAppendResponse(_ m: Message) {
         guard leader.progress[m.from] != nil else { return }
-        leader.progress.update(m.from) { $0.recentActive = true }
+        leader.progress.update(m.from) {
+            $0.recentActive = true
+            $0.ticksSinceHeard = 0
+        }
         if m.reject {
             // Fast backtracking: skip every entry of a term the follower does not have.
             var nextProbe = m.rejectHint
@@ -205,6 +212,7 @@ extension RawNode {
         let last = log.lastIndex
         leader.progress.update(m.from) { pr in
             pr.recentActive = true
+            pr.ticksSinceHeard = 0
             pr.probeSent = false
             if pr.state == .replicate && pr.inflights.isFull { pr.inflights.freeFirstOne() }
         }
