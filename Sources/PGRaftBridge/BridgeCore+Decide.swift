@@ -222,11 +222,7 @@ extension BridgeCore {
         // A record naming this node is on its way: its outcome decides, not a report arriving meanwhile.
         if case .topology = writing { return }
         if running.inRecovery, pointedAt != .some(nil) {
-            if let t = view.topology, t.primary != me, running.streamingFrom == t.primary,
-                waitingForHiccup(view, primary: t.primary, mine: MemberReport(node: me, term: view.term, role: .standby, timeline: running.timeline, branch: server!.branch, position: running.flushed))
-            {
-                return
-            }
+            if let t = view.topology, t.primary != me, running.streamingFrom == t.primary, waitingForHiccup(view, primary: t.primary) { return }
             publish(.standby, "leading term \(view.term): no longer streaming from the old primary")
             return perform(.follow(upstream: nil))
         }
@@ -289,13 +285,15 @@ extension BridgeCore {
     /// back as soon as its node reports for the term; after that (or once the stream breaks, as it
     /// does at once when the primary's host dies) the failover goes ahead. Waiting is safe: the
     /// primary can acknowledge meanwhile only what the reports made after it will show.
-    /// The wait ends too when the primary's node reports that its server is not a primary, or is
-    /// behind this one (`mine`): then the usual choice decides.
-    mutating func waitingForHiccup(_ view: ClusterView, primary: UInt64, mine: MemberReport) -> Bool {
+    /// The wait ends too when the primary's node reports that its server is not a primary: then
+    /// the usual choice decides.
+    mutating func waitingForHiccup(_ view: ClusterView, primary: UInt64) -> Bool {
         if hiccup?.term != view.term { hiccup = (view.term, now) }
         guard let since = hiccup?.sinceMs, now - since < settings.hiccupGraceMs else { return false }
         if let report = view.reports[primary], report.term == view.term {
-            guard report.role == .primary, !mine.isAhead(of: report) else {
+            // A primary holds all a standby streaming from it has (its report may be older than
+            // WAL it wrote since, fenced): only one that is no primary ends the wait.
+            guard report.role == .primary else {
                 hiccup = (view.term, .min / 2)
                 return false
             }

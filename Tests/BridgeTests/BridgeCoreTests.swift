@@ -210,8 +210,9 @@ struct BridgeCoreTests {
         let waiting = h.show()
         #expect(operations(waiting).isEmpty && writes(waiting).isEmpty, "no detach, no report, no record while the primary streams")
         #expect(published(waiting).last?.detail.contains("still streams") == true)
-        // The primary's node is back and reports: leadership goes back to it, nothing else happens.
-        h.view.reports[3] = H.report(3, term: 5, position: 120, role: .primary)
+        // The primary's node is back and reports: leadership goes back to it, nothing else happens
+        // (even when its report is older than WAL it wrote since, fenced, and this server received).
+        h.view.reports[3] = H.report(3, term: 5, position: 60, role: .primary)
         let back = h.show(after: 500)
         #expect(transfers(back) == [3] && operations(back).isEmpty && writes(back).isEmpty)
 
@@ -221,6 +222,13 @@ struct BridgeCoreTests {
         #expect(operations(lost.show()).isEmpty)
         #expect(operations(lost.show(after: 2_900)).isEmpty)
         #expect(operations(lost.show(after: 100)) == [.follow(upstream: nil)])
+
+        // A report that the recorded primary's server is no primary ends the wait.
+        var demoted = Self.newLeader(reports: [H.report(2, term: 5, position: 90)])
+        demoted.server = H.running(standby: true, position: 100, from: 3)
+        #expect(operations(demoted.show()).isEmpty)
+        demoted.view.reports[3] = H.report(3, term: 5, position: 100, role: .standby)
+        #expect(operations(demoted.show()) == [.follow(upstream: nil)])
 
         // A stream that breaks (the primary's host died) ends the wait at once.
         var broken = Self.newLeader(reports: [])
