@@ -20,3 +20,12 @@ public struct Acknowledgement: Sendable, Equatable {
         self.synchronousStandbys = synchronousStandbys
     }
 }
+
+extension Sequence<Acknowledgement> {
+    /// The ids of these acknowledgements.
+    public var ids: IDRanges {
+        var ids = IDRanges()
+        for acknowledgement in self { ids.insert(acknowledgement.id) }
+        return ids
+    }
+}

@@ -40,11 +40,7 @@ public struct FailoverRound: Sendable, Equatable {
     }
 
     /// The ids of every commit acknowledged in the round.
-    public var acknowledgedIDs: IDRanges {
-        var ids = IDRanges()
-        for acknowledgement in acknowledgements { ids.insert(acknowledgement.id) }
-        return ids
-    }
+    public var acknowledgedIDs: IDRanges { acknowledgements.ids }
 
     /// How long the new primary acknowledged commits with no synchronous standby: from its first
     /// acknowledged commit until the first acknowledgement after which its `pg_stat_replication`
