@@ -7,10 +7,10 @@ struct PauseRoundTests {
         Acknowledgement(id: id, node: node, atMs: at, synchronousStandbys: 1)
     }
 
-    /// A round with a fault on node 1 at 1,000 ms; commits every 10 ms before it, then `after`.
+    /// A round with a fault on node 1 at 1,000 ms; commits every 10 ms before it (the last at 990 ms), then `after`.
     func round(after: [Acknowledgement]) -> PauseRound {
         var round = PauseRound(number: 2, faultedNode: "1", faultAtMs: 1_000)
-        round.acknowledgements = (1...5).map { ack(Int64($0), "1", Double(950 + 10 * $0)) } + after
+        round.acknowledgements = (1...5).map { ack(Int64($0), "1", Double(940 + 10 * $0)) } + after
         round.endedAtMs = 20_000
         return round
     }
