@@ -169,15 +169,19 @@ extension BridgeCore {
         }
         let wanted = SynchronousStandbys.value(mode: settings.synchronous, node: me, voters: view.voters, members: view.members)
         if running.inRecovery {
-            // The record is committed: quorum commit first, then the promotion.
-            if running.synchronousStandbyNames != wanted && !settings.defects.contains(.asyncAfterPromotion) {
+            // The record is committed: quorum commit first, then the promotion. (The defect
+            // promotes with none, and sets them once the server is a primary.)
+            let beforePromotion = settings.defects.contains(.asyncAfterPromotion) ? "" : wanted
+            if running.synchronousStandbyNames != beforePromotion {
                 publish(.promoting, "setting the synchronous standbys before the promotion")
-                return perform(.setSynchronousStandbys(wanted))
+                return perform(.setSynchronousStandbys(beforePromotion))
             }
             publish(.promoting, "promoting: the topology names this node for term \(view.term)")
             return perform(.promote)
         }
-        if running.synchronousStandbyNames != wanted {
+        // (The defect leaves a new primary asynchronous for half an election timeout.)
+        let defectiveDelay = settings.defects.contains(.asyncAfterPromotion) && now - promotedAtMs < settings.electionTimeoutMs / 2
+        if running.synchronousStandbyNames != wanted, !defectiveDelay {
             log(.info, "primary for term \(view.term): synchronous_standby_names = '\(wanted)'")
             return perform(.setSynchronousStandbys(wanted))
         }
@@ -287,7 +291,12 @@ extension BridgeCore {
     /// primary can acknowledge meanwhile only what the reports made after it will show.
     /// The wait ends too when the primary's node reports that its server is not a primary: then
     /// the usual choice decides.
+    ///
+    /// A node that handed leadership back less than ten election timeouts ago, in an earlier term,
+    /// does not wait again: a primary whose node keeps losing its Raft quorum would otherwise cost
+    /// pause after pause and never be failed over.
     mutating func waitingForHiccup(_ view: ClusterView, primary: UInt64) -> Bool {
+        if let back = handedBack, back.term < view.term, now - back.atMs < 10 * settings.electionTimeoutMs { return false }
         if hiccup?.term != view.term { hiccup = (view.term, now) }
         guard let since = hiccup?.sinceMs, now - since < settings.hiccupGraceMs else { return false }
         if let report = view.reports[primary], report.term == view.term {
@@ -298,6 +307,7 @@ extension BridgeCore {
                 return false
             }
             transferLeadership(to: primary, because: "the recorded primary's node is back, and its server still streams to this one")
+            handedBack = (view.term, now)
             publish(.standby, "leading term \(view.term): handing leadership back to the primary's node \(primary)")
             return true
         }

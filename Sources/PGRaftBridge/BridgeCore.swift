@@ -49,6 +49,10 @@ public struct BridgeCore: Sendable {
     /// The term in which this leader first found its server still streaming from the recorded
     /// primary, and when (see ``waitingForHiccup(_:primary:)``).
     var hiccup: (term: UInt64, sinceMs: Int64)?
+    /// When this node's server was last promoted.
+    var promotedAtMs: Int64 = .min / 2
+    /// The term in which this leader last handed leadership back after a hiccup, and when.
+    var handedBack: (term: UInt64, atMs: Int64)?
     /// Since when this leader has seen another node's bootstrap claim not completed.
     var claimSeenSinceMs: Int64?
     /// Since when this standby has not streamed from the primary it follows.
@@ -120,6 +124,7 @@ public struct BridgeCore: Sendable {
         case .start(let standby, let upstream): pointedAt = standby ? .some(upstream) : nil
         case .rewind, .reclone, .baseBackup: mustRewind = false
         case .keepSlots(let nodes): slotsKept = nodes
+        case .promote: promotedAtMs = now
         default: break
         }
     }

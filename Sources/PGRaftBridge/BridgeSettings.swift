@@ -67,7 +67,8 @@ public struct BridgeDefects: OptionSet, Sendable, Hashable {
     public static let promoteWithoutPositionCheck = BridgeDefects(rawValue: 1 << 0)
     /// A primary whose node does not lead is neither fenced nor demoted.
     public static let noFencing = BridgeDefects(rawValue: 1 << 1)
-    /// A new primary is promoted with asynchronous commit and gets its synchronous standbys after.
+    /// A new primary is promoted with asynchronous commit and gets its synchronous standbys only
+    /// half an election timeout after.
     public static let asyncAfterPromotion = BridgeDefects(rawValue: 1 << 2)
     /// A new leader promotes as soon as it proposes its topology entry, before it is committed.
     public static let promoteBeforeTopologyCommit = BridgeDefects(rawValue: 1 << 3)

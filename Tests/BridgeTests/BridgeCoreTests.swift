@@ -215,6 +215,10 @@ struct BridgeCoreTests {
         h.view.reports[3] = H.report(3, term: 5, position: 60, role: .primary)
         let back = h.show(after: 500)
         #expect(transfers(back) == [3] && operations(back).isEmpty && writes(back).isEmpty)
+        // Leading again soon after, in a later term: no second wait, the usual choice goes ahead.
+        h.view.term = 6
+        h.view.reports = [:]
+        #expect(operations(h.show(after: 2_000)) == [.follow(upstream: nil)], "no wait within ten election timeouts of a handback")
 
         // Without its report, the failover goes ahead once the grace (three election timeouts) is over.
         var lost = Self.newLeader(reports: [H.report(2, term: 5, position: 90)])
