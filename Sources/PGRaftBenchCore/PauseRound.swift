@@ -1,5 +1,5 @@
 /// One round of the pause trial: a fault on the primary's node that must not become a failover
-/// (a component killed, a short network blip), under the writer's commits. ``figures(lost:)``
+/// (a component killed, its Raft transport frozen for a moment), under the writer's commits. ``figures(lost:)``
 /// turns it into the round's figures.
 ///
 /// Every time is in milliseconds on the benchmark's one monotonic clock.
@@ -14,6 +14,8 @@ public struct PauseRound: Sendable, Equatable {
     public var acknowledgements: [Acknowledgement] = []
     /// When the writer stopped: the end of the round.
     public var endedAtMs: Double = 0
+    /// The node found primary after the round (nil: none was found).
+    public var primaryAfter: String?
 
     /// A round whose fault on `faultedNode` began at `faultAtMs`.
     public init(number: Int, faultedNode: String, faultAtMs: Double) {
@@ -25,26 +27,31 @@ public struct PauseRound: Sendable, Equatable {
     /// The commits acknowledged from the fault on.
     var afterFault: [Acknowledgement] { acknowledgements.filter { $0.atMs >= faultAtMs } }
 
-    /// The longest time from the fault on with no commit acknowledged: from the fault to the first
-    /// commit after it, or between two commits after it. Nil when no commit came after the fault.
-    public var longestPauseMs: Double? {
-        let times = afterFault.map(\.atMs)
-        guard let first = times.first else { return nil }
-        return zip(times, times.dropFirst()).reduce(first - faultAtMs) { Swift.max($0, $1.1 - $1.0) }
+    /// The longest time from the fault to the end of the round with no commit acknowledged: from
+    /// the fault to the first commit after it, between two commits, or from the last commit to the
+    /// end (a pause still under way when the round ended counts for as long as it was seen).
+    public var longestPauseMs: Double {
+        let times = [faultAtMs] + afterFault.map(\.atMs) + [Swift.max(endedAtMs, acknowledgements.last?.atMs ?? 0, faultAtMs)]
+        return zip(times, times.dropFirst()).reduce(0) { Swift.max($0, $1.1 - $1.0) }
     }
+
+    /// Whether no commit came after the fault at all.
+    public var neverResumed: Bool { afterFault.isEmpty }
 
     /// The nodes other than the faulted one that acknowledged a commit after the fault, in the
     /// order they first did: a failover happened when there is any.
     public var otherPrimaries: [String] {
         var seen: [String] = []
         for a in afterFault where a.node != faultedNode && !seen.contains(a.node) { seen.append(a.node) }
+        // A failover still under way when the writer stopped shows in the primary found after it.
+        if let after = primaryAfter, after != faultedNode, !seen.contains(after) { seen.append(after) }
         return seen
     }
 
     /// The round's figures, given the acknowledged ids found missing from the primary at its end.
     public func figures(lost: IDRanges) -> PauseFigures {
         PauseFigures(
-            round: number, faultedNode: faultedNode, pauseMs: longestPauseMs, otherPrimaries: otherPrimaries,
+            round: number, faultedNode: faultedNode, pauseMs: longestPauseMs, resumed: !neverResumed, otherPrimaries: otherPrimaries,
             acknowledged: acknowledgements.count, lost: Int(lost.count))
     }
 }
@@ -55,8 +62,11 @@ public struct PauseFigures: Sendable, Equatable, Codable {
     public var round: Int
     /// The primary's node, where the fault was made.
     public var faultedNode: String
-    /// The longest write pause after the fault; nil if no commit came after it.
-    public var pauseMs: Double?
+    /// The longest write pause after the fault (when writes never resumed, the whole rest of the
+    /// round: a lower bound).
+    public var pauseMs: Double
+    /// Whether any commit came after the fault.
+    public var resumed: Bool
     /// Nodes other than the faulted one that acknowledged commits after the fault (a failover).
     public var otherPrimaries: [String]
     /// Commits acknowledged during the round.
@@ -65,10 +75,11 @@ public struct PauseFigures: Sendable, Equatable, Codable {
     public var lost: Int
 
     /// Figures with these values.
-    public init(round: Int, faultedNode: String, pauseMs: Double?, otherPrimaries: [String], acknowledged: Int, lost: Int) {
+    public init(round: Int, faultedNode: String, pauseMs: Double, resumed: Bool, otherPrimaries: [String], acknowledged: Int, lost: Int) {
         self.round = round
         self.faultedNode = faultedNode
         self.pauseMs = pauseMs
+        self.resumed = resumed
         self.otherPrimaries = otherPrimaries
         self.acknowledged = acknowledged
         self.lost = lost
@@ -77,7 +88,7 @@ public struct PauseFigures: Sendable, Equatable, Codable {
     /// The round as one line of text.
     public var line: String {
         var parts = ["round \(round): fault on node \(faultedNode)"]
-        parts.append(pauseMs.map { "writes paused at most \(Milliseconds.text($0))" } ?? "no commit after the fault")
+        parts.append(resumed ? "writes paused at most \(Milliseconds.text(pauseMs))" : "NO commit after the fault (\(Milliseconds.text(pauseMs)) seen)")
         parts.append(otherPrimaries.isEmpty ? "same primary" : "FAILOVER to node \(otherPrimaries.joined(separator: ", "))")
         parts.append("\(Milliseconds.grouped(lost)) of \(Milliseconds.grouped(acknowledged)) acknowledged commits lost")
         return parts.joined(separator: "; ")
@@ -93,14 +104,17 @@ public struct PauseReport: Sendable, Equatable, Codable {
     public var pauseMs: Spread?
     /// Rounds in which another node acknowledged commits after the fault.
     public var failovers: Int
+    /// Rounds in which no commit came after the fault (their pause, a lower bound, is in `pauseMs`).
+    public var neverResumed: Int
     /// Acknowledged commits lost in all rounds.
     public var lostTotal: Int
 
     /// The report of `rounds`.
     public init(rounds: [PauseFigures]) {
         self.rounds = rounds
-        pauseMs = Spread(rounds.compactMap(\.pauseMs))
+        pauseMs = Spread(rounds.map(\.pauseMs))
         failovers = rounds.filter { !$0.otherPrimaries.isEmpty }.count
+        neverResumed = rounds.filter { !$0.resumed }.count
         lostTotal = rounds.reduce(0) { $0 + $1.lost }
     }
 
@@ -111,6 +125,7 @@ public struct PauseReport: Sendable, Equatable, Codable {
             "| figure, \(rounds.count) round\(rounds.count == 1 ? "" : "s") | p50 | max |", "| --- | --- | --- |",
             "| longest write pause after the fault | \(pause.0) | \(pause.1) |",
             "| rounds with a failover | \(failovers) of \(rounds.count) | |",
+            "| rounds in which writes never resumed | \(neverResumed) of \(rounds.count) | |",
             "| acknowledged commits lost | \(Milliseconds.grouped(lostTotal)) in all | |",
         ].joined(separator: "\n")
     }

@@ -3,7 +3,7 @@ import Foundation
 import PGRaftBenchCore
 
 /// `pgraft-bench pg-pause`: faults on the primary's node that must not become a failover (a
-/// component killed, a short network blip), under a writer. Each round: wait until one node is
+/// component killed, its Raft transport frozen for a moment), under a writer. Each round: wait until one node is
 /// primary and every other streams from it; a writer commits one row per transaction on the
 /// primary; `--fault` runs against the primary's node; the writer goes on for `--observe` seconds;
 /// then the longest write pause after the fault is reported, with any commit another node
@@ -13,8 +13,8 @@ struct PGPauseBench: ParsableCommand {
         commandName: "pg-pause",
         abstract: "Fault the PostgreSQL primary's node N times under a writer; report the longest write pause, failovers, lost commits.",
         discussion: """
-            For faults that should cost a pause and no failover: a component of pgraftd killed, a short blip of the \
-            node's network. contrib/bench-failover --fault NAME runs it against a pgraft cluster it starts.
+            For faults that should cost a pause and no failover: a component of pgraftd killed, the node's Raft \
+            transport frozen for a moment. contrib/bench-failover --fault NAME runs it against a pgraft cluster it starts.
             """)
 
     @OptionGroup var options: TrialOptions
@@ -95,6 +95,7 @@ struct PGPauseBench: ParsableCommand {
         round.endedAtMs = cluster.clock.ms()
         collect()
         round.acknowledgements = acknowledgements
+        round.primaryAfter = (try? cluster.settled(timeoutSeconds: options.settleTimeout))?.id
         ledger.record(acknowledged: acknowledgements.ids)
         let present = try cluster.ids(in: options.table, timeoutSeconds: options.settleTimeout)
         return round.figures(lost: ledger.check(present: present))

@@ -11,7 +11,8 @@ struct PauseRoundTests {
     func round(after: [Acknowledgement]) -> PauseRound {
         var round = PauseRound(number: 2, faultedNode: "1", faultAtMs: 1_000)
         round.acknowledgements = (1...5).map { ack(Int64($0), "1", Double(940 + 10 * $0)) } + after
-        round.endedAtMs = 20_000
+        round.endedAtMs = (after.last?.atMs ?? 1_000) + 5
+        round.primaryAfter = after.last?.node ?? "1"
         return round
     }
 
@@ -21,10 +22,18 @@ struct PauseRoundTests {
         let r = round(after: [ack(6, "1", 1_005), ack(7, "1", 1_015), ack(8, "1", 2_415), ack(9, "1", 2_425)])
         #expect(r.longestPauseMs == 1_400)
         #expect(round(after: [ack(6, "1", 1_900), ack(7, "1", 1_910)]).longestPauseMs == 900, "from the fault to the first commit")
-        #expect(round(after: []).longestPauseMs == nil)
+        var never = round(after: [])
+        never.endedAtMs = 11_000
+        #expect(never.longestPauseMs == 10_000 && never.neverResumed, "writes that never resume count for the whole round")
+        var stalled = round(after: [ack(6, "1", 1_010)])
+        stalled.endedAtMs = 4_010
+        #expect(stalled.longestPauseMs == 3_000, "a pause still under way at the end counts")
         let figures = r.figures(lost: IDRanges())
         #expect(figures.otherPrimaries.isEmpty && figures.acknowledged == 9 && figures.lost == 0)
         #expect(figures.line == "round 2: fault on node 1; writes paused at most 1,400 ms; same primary; 0 of 9 acknowledged commits lost")
+        var late = round(after: [ack(6, "1", 1_100)])
+        late.primaryAfter = "3"
+        #expect(late.otherPrimaries == ["3"], "a failover under way at the end is seen in the primary after the round")
     }
 
     @Test("a commit on another node after the fault is a failover, and the report counts it")
