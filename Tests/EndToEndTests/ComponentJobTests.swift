@@ -351,6 +351,38 @@ extension EndToEnd {
             _ = member
         }
 
+        @Test func aSecondProcessGreetingWithAConnectedMembersIdIsRefusedAndTheMemberKeepsItsLink() throws {
+            let node = try node()
+            let hello = Frame(type: PeerFrameType.hello, payload: PeerHello(clusterName: node.clusterName, nodeId: 2).encoded()).encoded()
+            let member = try BlockingSocket.connect(host: "127.0.0.1", port: node.listenPort, timeoutSeconds: 10)
+            try member.send(hello)
+            #expect((try? member.receiveFrame())?.type == PeerFrameType.welcome)
+            let memberPort = try #require(member.localPort)
+
+            // A copy of node 2 greets with the same id, again and again: each greeting is refused,
+            // naming both connections, and the member's link is never displaced.
+            for attempt in 0..<5 {
+                let copy = try BlockingSocket.connect(host: "127.0.0.1", port: node.listenPort, timeoutSeconds: 10)
+                try copy.send(hello)
+                let refusal = try copy.receiveFrame()
+                #expect(refusal.type == PeerFrameType.refusal)
+                let decoded = PeerRefusal.decode(refusal.payload)
+                #expect(decoded.kind == .duplicate)
+                #expect(decoded.reason.contains("already connected from 127.0.0.1:\(memberPort)"), "\(decoded.reason)")
+                #expect(decoded.reason.contains("came from 127.0.0.1:\(try #require(copy.localPort))"), "\(decoded.reason)")
+                #expect(copy.receiveUntilClosed().closed, "attempt \(attempt): a refused copy must be disconnected")
+                // The member still talks on its link: a ping keeps it alive past peer_timeout.
+                try member.send(Frame(type: PeerFrameType.ping, payload: []).encoded())
+            }
+            #expect(node.waitUntil(timeout: 10) { self.transportLog(node).contains("is already connected from 127.0.0.1:\(memberPort)") })
+            // Logged once, not once per attempt.
+            #expect(transportLog(node).components(separatedBy: "already connected from").count - 1 == 1, "\(transportLog(node))")
+            #expect(!transportLog(node).contains("lost peer"), "the member's link must not be displaced")
+            // The member's link is still the live one: the node pings it when idle.
+            try member.send(Frame(type: PeerFrameType.ping, payload: []).encoded())
+            #expect((try? member.receiveFrame(within: 5_000))?.type == PeerFrameType.ping)
+        }
+
         @Test func aWelcomedPeerIsPingedWhenIdleAndDroppedWhenSilentForPeerTimeout() throws {
             let node = try node()
             let peer = try BlockingSocket.connect(host: "127.0.0.1", port: node.listenPort, timeoutSeconds: 10)

@@ -82,7 +82,8 @@ final class PeerDialer: Redialing, @unchecked Sendable {
             logger.info("peer connected", metadata: ["peer": "\(member.id)", "address": "\(member.address)", "dialled": "true"])
         case PeerFrameType.refusal:
             let refusal = PeerRefusal.decode(frame.payload)
-            problem("peer \(member.id) at \(member.address) refused this node: \(refusal.reason)")
+            // A duplicate's reason names this connection's port, new on every retry: log it once.
+            problem("peer \(member.id) at \(member.address) refused this node: \(refusal.reason)", repeats: refusal.kind == .duplicate ? "duplicate" : nil)
             if refusal.kind == .notAMember { table.refusedAsNonMember(by: UInt64(member.id)) }
             context.close(promise: nil)
         case PeerFrameType.raft where welcomed:
@@ -101,10 +102,11 @@ final class PeerDialer: Redialing, @unchecked Sendable {
         }
     }
 
-    /// Logs a problem once, not on every retry.
-    private func problem(_ text: String) {
-        guard text != lastProblem else { return }
-        lastProblem = text
+    /// Logs a problem once, not on every retry; `repeats` names a problem whose text changes from retry to retry.
+    private func problem(_ text: String, repeats: String? = nil) {
+        let key = repeats ?? text
+        guard key != lastProblem else { return }
+        lastProblem = key
         logger.warning("\(text); retrying with backoff up to \(redial.maxMs) ms")
     }
 }

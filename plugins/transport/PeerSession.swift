@@ -54,7 +54,7 @@ final class PeerSession: @unchecked Sendable {
             guard session.peer == nil, channel.isActive else { return }
             logger.warning(
                 "closing peer connection",
-                metadata: ["remote": "\(channel.remoteAddress.map { "\($0)" } ?? "?")", "reason": "no greeting within peer_timeout \(timeoutMs) ms"])
+                metadata: ["remote": "\(channel.remoteAddress.display)", "reason": "no greeting within peer_timeout \(timeoutMs) ms"])
             channel.close(promise: nil)
         }
     }
@@ -77,7 +77,7 @@ final class PeerSession: @unchecked Sendable {
             }
             return
         }
-        let remote = context.remoteAddress.map { "\($0)" } ?? "?"
+        let remote = context.remoteAddress.display
         guard frame.type == PeerFrameType.hello else {
             refuse("the first frame must be a greeting, got frame type \(frame.type)", remote: remote, context: context)
             return
@@ -93,8 +93,15 @@ final class PeerSession: @unchecked Sendable {
             refuse(refusal, remote: remote, context: context, node: hello.nodeId)
             return
         }
+        if case .heldBy(let holder) = table.claim(hello.nodeId, channel: context.channel) {
+            let refusal = PeerRefusal(
+                "node \(hello.nodeId) is already connected from \(holder); this greeting with the same id came from \(remote) "
+                    + "(is a copy of node \(hello.nodeId)'s configuration running on a second host?)",
+                kind: .duplicate)
+            refuse(refusal, remote: remote, context: context, node: hello.nodeId)
+            return
+        }
         peer = hello.nodeId
-        table.connected(hello.nodeId, channel: context.channel)
         var writer = ByteWriter()
         writer.u64(identity.nodeId)
         FrameChannelHandler.send(Frame(type: PeerFrameType.welcome, payload: writer.bytes), on: context)
@@ -109,7 +116,9 @@ final class PeerSession: @unchecked Sendable {
         var metadata: Logger.Metadata = ["remote": "\(remote)", "reason": "\(refusal.reason)"]
         // Repeats are recognised by node id, or by host: a retrying node connects from a new port each time.
         let source = node.map { "node \($0)" } ?? context.remoteAddress?.ipAddress ?? remote
-        if let heldBack = Self.refusals.pass("\(source) \(refusal.reason)", nowMs: pgr_monotonic_ms()) {
+        // A duplicate's reason names its connection's port, new on every retry: repeats are the kind.
+        let repeated = refusal.kind == .duplicate ? "a duplicate" : refusal.reason
+        if let heldBack = Self.refusals.pass("\(source) \(repeated)", nowMs: pgr_monotonic_ms()) {
             if heldBack > 0 { metadata["repeats_logged_at_debug"] = "\(heldBack)" }
             logger.warning("refused peer connection", metadata: metadata)
         } else {

@@ -32,7 +32,8 @@ final class PeerTable: @unchecked Sendable {
         self.counters = counters
     }
 
-    /// `peer` greeted successfully on `channel` (in either direction).
+    /// `peer` welcomed this node on `channel`, a connection this node dialled to the member's
+    /// configured address: it replaces any other link for `peer`.
     func connected(_ peer: UInt64, channel: Channel) {
         loop.execute {
             self.links[peer]?.channel.close(promise: nil)
@@ -41,6 +42,33 @@ final class PeerTable: @unchecked Sendable {
             self.counters?.increment(.connectionsOpened)
             self.notifyHub(peer: peer, .connected)
         }
+    }
+
+    /// What became of an accepted connection's claim to a member's id.
+    enum Claim: Equatable {
+        /// The connection is now the member's link.
+        case granted
+        /// A live link, from the given remote address, already holds the id: two processes claim
+        /// it (a node's configuration copied to a second host), and the first one keeps it.
+        case heldBy(String)
+    }
+
+    /// An accepted connection on `channel` greeted as `peer`: it becomes the peer's link unless a
+    /// live link already holds the id, so a second process with a member's id cannot displace the
+    /// member (each taking the id from the other would make both links flap). A link that died
+    /// without a close is dropped by `watchLiveness` within `peer_timeout`, after which the real
+    /// member's redial is granted. Runs on the table's loop, which every peer channel shares.
+    func claim(_ peer: UInt64, channel: Channel) -> Claim {
+        loop.preconditionInEventLoop()
+        if let held = links[peer]?.channel, held !== channel, held.isActive {
+            return .heldBy(held.remoteAddress.display)
+        }
+        links[peer]?.channel.close(promise: nil)
+        let now = pgr_monotonic_ms()
+        links[peer] = Link(channel: channel, lastHeardMs: now, lastSentMs: now)
+        counters?.increment(.connectionsOpened)
+        notifyHub(peer: peer, .connected)
+        return .granted
     }
 
     /// `peer` refused this node's greeting: its membership does not include this node.

@@ -59,6 +59,21 @@ public final class BlockingSocket {
 
     deinit { close(fd) }
 
+    /// The local port of a TCP connection (what the other end sees as this side's port), or nil.
+    public var localPort: Int? {
+        var address = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let rc = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard rc == 0 else { return nil }
+        switch Int32(address.ss_family) {
+        case AF_INET: return withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) } }
+        case AF_INET6: return withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) } }
+        default: return nil
+        }
+    }
+
     /// Connects to `host:port` (a name or an IP literal, each address it resolves to in turn), with
     /// Nagle off: requests are small and answered one at a time.
     public static func connect(host: String, port: Int, timeoutSeconds: Int) throws(SocketError) -> BlockingSocket {

@@ -145,6 +145,9 @@ public struct PeerRefusal: Sendable, Equatable {
         /// The refusing node's applied membership does not include the greeting node: it was
         /// removed, or its addition has not reached the refusing node yet.
         case notAMember = 1
+        /// A live connection of another process already holds the greeting's node id; the first
+        /// one keeps it. Builds before this kind read it as `.other`.
+        case duplicate = 2
     }
 
     /// A sentence for the logs.
