@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // HMAC-SHA256 for the cluster secret's challenge-response at the peer handshake.
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         // Counts malloc calls for `pgraft-bench raft` (loaded with LD_PRELOAD).
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
     ],
@@ -67,6 +69,7 @@ let package = Package(
                 // PGRaftBridge (the standard library only) for the postgres section's vocabulary and the
                 // bridge's published status; PGRaftPostgres would link libpq into every process.
                 "CShims", "CYAML", "PGRaftClient", "PGRaftBytes", "PGRaftBridge",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -13,6 +13,7 @@ struct ConfigTests {
             listen_address: 10.0.0.2
             listen_port: 7002
             peer_timeout: 3000
+            cluster_secret_file: secret
             heartbeat_interval: 50
             election_timeout: 500
             max_log_entries: 5000
@@ -68,6 +69,7 @@ struct ConfigTests {
             """)
         #expect(config.clusterName == "prod-eu.1")
         #expect(config.nodeId == 2)
+        #expect(config.clusterSecretFile == "/etc/pgraft/secret")
         #expect(config.listenAddress == "10.0.0.2")
         #expect(config.listenPort == 7002)
         #expect(config.peerTimeout == 3000)
@@ -283,6 +285,29 @@ struct ConfigTests {
         #expect(config == other)
         config.nodeId = 2
         #expect(config != other)
+    }
+
+    @Test func aPeerPortOtherHostsCanReachNeedsAuthenticationOrAnExplicitWaiver() throws {
+        for address in ["10.0.0.2", "0.0.0.0", "db-2.example.com", "\"::\""] {
+            let errors = ConfigFixture.errors(ConfigFixture.minimal + "listen_address: \(address)\n")
+            #expect(errors.count == 1, "\(address)")
+            #expect(errors.first?.contains("t.yaml:7:17: listen_address:") == true, "\(errors)")
+            #expect(errors.first?.contains("Set cluster_secret_file (the same file on every node") == true)
+            #expect(errors.first?.contains("allow_unauthenticated_peers: true") == true)
+        }
+        for loopback in ["127.0.0.1", "127.1.2.3", "localhost", "\"::1\""] {
+            #expect(ConfigFixture.errors(ConfigFixture.minimal + "listen_address: \(loopback)\n") == [], "\(loopback)")
+        }
+        let secured = try ConfigFixture.parse(ConfigFixture.minimal + "listen_address: 10.0.0.2\ncluster_secret_file: /etc/pgraft/secret\n")
+        #expect(secured.clusterSecretFile == "/etc/pgraft/secret")
+        let waived = try ConfigFixture.parse(ConfigFixture.minimal + "listen_address: 10.0.0.2\nallow_unauthenticated_peers: true\n")
+        #expect(waived.allowUnauthenticatedPeers && waived.clusterSecretFile == nil)
+        #expect(try ConfigFixture.parse(ConfigFixture.minimal + "cluster_secret_file: null\n").clusterSecretFile == nil)
+        #expect(ConfigFixture.errors(ConfigFixture.minimal + "cluster_secret_file: \"\"\n").first?.contains("expected a file path") == true)
+        // The effective YAML names the file, or says there is none, and reads back the same.
+        for config in [secured, waived] {
+            #expect(try NodeConfig.parse(yaml: config.effectiveYAML(), file: "e.yaml", baseDirectory: "/") == config)
+        }
     }
 
     @Test func ipv6AndHostNames() throws {

@@ -4,7 +4,9 @@ import NIOPosix
 import PGRaftKit
 
 /// Keeps one outgoing connection to a peer with a higher node id (the lower id dials, so each pair
-/// of nodes shares one connection): connect, greet, wait for the welcome; on refusal or loss,
+/// of nodes shares one connection): connect, greet, wait for the welcome (with the cluster secret:
+/// greet with a nonce, check the peer's proof in its challenge, answer with this node's proof, and
+/// take no welcome from a peer that proved nothing); on refusal or loss,
 /// reconnect with exponential backoff from 20 ms up to `peer_timeout` (at most 1 s): a peer whose
 /// transport restarted is reached again well within an election timeout.
 ///
@@ -16,6 +18,10 @@ final class PeerDialer: Redialing, @unchecked Sendable {
     private let table: PeerTable
     private let logger: Logger
     private var welcomed = false
+    /// This connection's greeting nonce, when this node proves the cluster secret.
+    private var nonce: [UInt8]?
+    /// Whether the peer proved the cluster secret on this connection.
+    private var peerProved = false
     private var assembler = PeerChunking.Assembler()
     private var lastProblem: String?
 
@@ -56,8 +62,10 @@ final class PeerDialer: Redialing, @unchecked Sendable {
     private func connected(_ channel: Channel) {
         guard adopt(channel) else { return }
         welcomed = false
+        peerProved = false
         assembler = PeerChunking.Assembler()
-        let hello = PeerHello(clusterName: identity.cluster, nodeId: identity.nodeId)
+        nonce = identity.secret.map { _ in PeerAuthentication.nonce() }
+        let hello = PeerHello(clusterName: identity.cluster, nodeId: identity.nodeId, nonce: nonce)
         channel.send(Frame(type: PeerFrameType.hello, payload: hello.encoded()))
         channel.closeFuture.whenComplete { _ in
             self.redial.channel = nil
@@ -74,6 +82,12 @@ final class PeerDialer: Redialing, @unchecked Sendable {
     private func receive(_ frame: Frame, context: ChannelHandlerContext) {
         if welcomed { table.heard(UInt64(member.id), channel: context.channel) }
         switch frame.type {
+        case PeerFrameType.challenge where !welcomed:
+            answer(frame.payload, context: context)
+        case PeerFrameType.welcome where identity.secret != nil && !peerProved:
+            problem("peer \(member.id) at \(member.address) welcomed this node without proving the cluster secret: "
+                + "it has no cluster_secret_file, or it is not pgraft; closed", repeats: "unproven welcome")
+            context.close(promise: nil)
         case PeerFrameType.welcome:
             welcomed = true
             table.connected(UInt64(member.id), channel: context.channel)
@@ -100,6 +114,36 @@ final class PeerDialer: Redialing, @unchecked Sendable {
         default:
             break
         }
+    }
+
+    /// The peer's challenge: check its proof of the secret, then prove it in turn.
+    private func answer(_ payload: [UInt8], context: ChannelHandlerContext) {
+        guard let secret = identity.secret, let nonce else {
+            problem("peer \(member.id) at \(member.address) asks for a cluster secret, and this node has no cluster_secret_file: "
+                + "give every node the same one", repeats: "challenge without secret")
+            context.close(promise: nil)
+            return
+        }
+        let challenge: PeerChallenge
+        do {
+            challenge = try PeerChallenge.decode(payload)
+        } catch {
+            problem("peer \(member.id) at \(member.address) sent a malformed challenge: \(error)")
+            context.close(promise: nil)
+            return
+        }
+        let transcript = PeerAuthentication.Transcript(
+            cluster: identity.cluster, dialer: identity.nodeId, acceptor: UInt64(member.id), dialerNonce: nonce,
+            acceptorNonce: challenge.nonce)
+        guard challenge.nodeId == UInt64(member.id), PeerAuthentication.verify(challenge.proof, by: .acceptor, of: transcript, secret: secret)
+        else {
+            problem("peer \(member.id) at \(member.address) could not prove the cluster secret: its cluster_secret_file differs "
+                + "from this node's, or it is not node \(member.id); closed")
+            context.close(promise: nil)
+            return
+        }
+        peerProved = true
+        context.channel.send(Frame(type: PeerFrameType.proof, payload: PeerAuthentication.proof(.dialer, of: transcript, secret: secret)))
     }
 
     /// Logs a problem once, not on every retry; `repeats` names a problem whose text changes from retry to retry.

@@ -5,7 +5,9 @@ import PGRaftKit
 import PGRaftBytes
 
 /// One accepted peer connection: its first frame must be an acceptable `PeerHello` within
-/// `peer_timeout`; anything else is refused with a logged reason and the connection closed.
+/// `peer_timeout`; anything else is refused with a logged reason and the connection closed. With
+/// the cluster secret, the greeting is answered with a challenge, and only a proof of the secret
+/// (`PeerAuthentication`) that arrives within the same `peer_timeout` is welcomed.
 ///
 /// Accessed only on its channel's event loop (the handler's callback and the scheduled timeout),
 /// hence `@unchecked Sendable`.
@@ -14,6 +16,14 @@ final class PeerSession: @unchecked Sendable {
     struct Identity: Sendable {
         let cluster: String
         let nodeId: UInt64
+        /// The cluster secret peers must prove (`cluster_secret_file`), or nil.
+        let secret: ClusterSecret?
+    }
+
+    /// A greeting answered with a challenge, waiting for the peer's proof.
+    private struct Challenged {
+        let hello: PeerHello
+        let transcript: PeerAuthentication.Transcript
     }
 
     /// Refusals logged as warnings: the first of a node for a reason, then one a minute with the
@@ -27,6 +37,7 @@ final class PeerSession: @unchecked Sendable {
     /// The peer's node id once its greeting was accepted.
     private(set) var peer: UInt64?
     private var assembler = PeerChunking.Assembler()
+    private var challenged: Challenged?
 
     init(identity: Identity, members: PeerMembers, table: PeerTable, logger: Logger) {
         self.identity = identity
@@ -78,6 +89,10 @@ final class PeerSession: @unchecked Sendable {
             return
         }
         let remote = context.remoteAddress.display
+        if let challenged {
+            answered(challenged, with: frame, remote: remote, context: context)
+            return
+        }
         guard frame.type == PeerFrameType.hello else {
             refuse("the first frame must be a greeting, got frame type \(frame.type)", remote: remote, context: context)
             return
@@ -89,10 +104,50 @@ final class PeerSession: @unchecked Sendable {
             refuse("malformed greeting: \(error)", remote: remote, context: context)
             return
         }
-        if let refusal = hello.refusal(cluster: identity.cluster, ownId: identity.nodeId, members: members.acceptedIds) {
+        if let refusal = hello.refusal(
+            cluster: identity.cluster, ownId: identity.nodeId, members: members.acceptedIds, hasSecret: identity.secret != nil)
+        {
             refuse(refusal, remote: remote, context: context, node: hello.nodeId)
             return
         }
+        if let secret = identity.secret, let nonce = hello.nonce {
+            let transcript = PeerAuthentication.Transcript(
+                cluster: identity.cluster, dialer: hello.nodeId, acceptor: identity.nodeId, dialerNonce: nonce,
+                acceptorNonce: PeerAuthentication.nonce())
+            challenged = Challenged(hello: hello, transcript: transcript)
+            let challenge = PeerChallenge(
+                nodeId: identity.nodeId, nonce: transcript.acceptorNonce,
+                proof: PeerAuthentication.proof(.acceptor, of: transcript, secret: secret))
+            FrameChannelHandler.send(Frame(type: PeerFrameType.challenge, payload: challenge.encoded()), on: context)
+            return
+        }
+        welcome(hello, remote: remote, context: context)
+    }
+
+    /// The frame after this node's challenge: the peer's proof of the secret, or a refusal.
+    private func answered(_ challenged: Challenged, with frame: Frame, remote: String, context: ChannelHandlerContext) {
+        let node = challenged.hello.nodeId
+        guard frame.type == PeerFrameType.proof else {
+            refuse(PeerRefusal("expected the proof of the cluster secret, got frame type \(frame.type)", kind: .unauthenticated),
+                remote: remote, context: context, node: node)
+            return
+        }
+        guard let secret = identity.secret,
+            PeerAuthentication.verify(frame.payload, by: .dialer, of: challenged.transcript, secret: secret)
+        else {
+            refuse(
+                PeerRefusal(
+                    "node \(node) could not prove the cluster secret: its cluster_secret_file differs from this node's, or the proof "
+                        + "was not made for this connection", kind: .unauthenticated),
+                remote: remote, context: context, node: node)
+            return
+        }
+        self.challenged = nil
+        welcome(challenged.hello, remote: remote, context: context)
+    }
+
+    /// Makes the connection `hello`'s link and welcomes it, unless a live link holds the id.
+    private func welcome(_ hello: PeerHello, remote: String, context: ChannelHandlerContext) {
         if case .heldBy(let holder) = table.claim(hello.nodeId, channel: context.channel) {
             let refusal = PeerRefusal(
                 "node \(hello.nodeId) is already connected from \(holder); this greeting with the same id came from \(remote) "
@@ -105,7 +160,9 @@ final class PeerSession: @unchecked Sendable {
         var writer = ByteWriter()
         writer.u64(identity.nodeId)
         FrameChannelHandler.send(Frame(type: PeerFrameType.welcome, payload: writer.bytes), on: context)
-        logger.info("peer connected", metadata: ["peer": "\(hello.nodeId)", "remote": "\(remote)"])
+        logger.info(
+            "peer connected",
+            metadata: ["peer": "\(hello.nodeId)", "remote": "\(remote)", "authenticated": "\(identity.secret != nil ? "secret" : "no")"])
     }
 
     private func refuse(_ reason: String, remote: String, context: ChannelHandlerContext) {

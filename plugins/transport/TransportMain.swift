@@ -16,7 +16,11 @@ enum TransportMain {
         await ComponentRuntime.main(name: "transport") { context in
             let config = context.config
             let logger = context.logger
-            let identity = PeerSession.Identity(cluster: config.clusterName, nodeId: UInt64(config.nodeId))
+            let identity = PeerSession.Identity(
+                cluster: config.clusterName, nodeId: UInt64(config.nodeId), secret: try config.clusterSecretFile.map(SecretFileFailure.load))
+            if identity.secret == nil {
+                logger.notice("peers are not authenticated: set cluster_secret_file to refuse processes that only know the cluster name")
+            }
             let loop = MultiThreadedEventLoopGroup.singleton.next()
             let counters = context.slot.flatMap { slot in context.segment?.counters(at: slot) }
             let table = PeerTable(loop: loop, logger: logger, counters: counters)
@@ -41,6 +45,24 @@ enum TransportMain {
             await context.serve(channel)
             hub.stop()
             members.stop()
+        }
+    }
+}
+
+/// A `cluster_secret_file` the transport cannot use: no restart repairs a file's content or mode,
+/// so the transport stays FAILED, with the file and the problem in its log, until the operator
+/// fixes the file and restarts it.
+struct SecretFileFailure: ComponentFailure, CustomStringConvertible {
+    let error: ClusterSecretError
+    var isPermanent: Bool { true }
+    var description: String { error.description }
+
+    /// The secret at `path`, or this failure.
+    static func load(_ path: String) throws(SecretFileFailure) -> ClusterSecret {
+        do {
+            return try ClusterSecret.load(path: path)
+        } catch {
+            throw SecretFileFailure(error: error)
         }
     }
 }

@@ -54,6 +54,15 @@ extension ConfigReader {
             let at = api.value("listen_port") != nil ? api.mark("listen_port") : top.mark("listen_port")
             error(at, "api.listen_port: \(config.listenPort) is also listen_port on \(config.api.listenAddress); the peer listener and the HTTP API need different ports")
         }
+        if isValid("listen_address", "cluster_secret_file", "allow_unauthenticated_peers"), config.clusterSecretFile == nil,
+            !config.allowUnauthenticatedPeers, !ConfigSyntax.isLoopback(config.listenAddress)
+        {
+            error(
+                top.mark("listen_address"),
+                "listen_address: \(config.listenAddress) can be reached from other hosts, and nothing authenticates peers: "
+                    + "any process that knows the cluster name could join the vote. Set cluster_secret_file (the same file on every node; "
+                    + "pgraftctl secret init FILE makes one), or allow_unauthenticated_peers: true to accept that risk")
+        }
         crossCheckPostgres(config, top: top, sections: sections)
         let supervisor = config.supervisor
         if let section = sections["supervisor"], isValid("supervisor.backoff_initial_ms", "supervisor.backoff_max_ms"),

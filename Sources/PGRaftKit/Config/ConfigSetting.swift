@@ -46,6 +46,26 @@ struct ConfigSetting: Sendable {
         value(key, field, readers: readers, read: { $0.path(key, in: $1, default: fallback) }, write: { $0.string(key, $1) })
     }
 
+    /// The path of a file, made absolute against the file's directory; absent or null: none.
+    static func optionalFile(
+        _ key: String, _ field: WritableKeyPath<NodeConfig, String?> & Sendable, readers: ConfigReaders
+    ) -> ConfigSetting {
+        ConfigSetting(
+            key: key, readers: readers,
+            read: { reader, map, config in
+                guard let node = map.value(key), ConfigValueKind(node) != .null else {
+                    config[keyPath: field] = nil
+                    return true
+                }
+                guard let path = reader.path(key, in: map, expected: "a file path") else { return false }
+                config[keyPath: field] = path
+                return true
+            },
+            write: { config, out in
+                if let path = config[keyPath: field] { out.string(key, path) } else { out.raw(key, "null") }
+            })
+    }
+
     /// One of an enumeration's raw values.
     static func choice<Value: RawRepresentable & CaseIterable & Sendable>(
         _ key: String, _ field: WritableKeyPath<NodeConfig, Value> & Sendable, default fallback: Value,

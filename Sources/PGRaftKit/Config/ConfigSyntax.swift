@@ -43,6 +43,13 @@ enum ConfigSyntax {
         return valid ? nil : "\(ConfigYAMLWriter.quoted(name)) is not a user name; expected 1–32 characters without white space, ':' or '/'"
     }
 
+    /// Whether only this machine can reach a listener on `host`: `localhost`, 127.0.0.0/8 or ::1.
+    static func isLoopback(_ host: String) -> Bool {
+        if host == "localhost" || host == "::1" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+
     /// Whether `host` is a host name, IPv4 literal, or IPv6 literal (without brackets, optional `%zone`).
     static func isHost(_ host: String) -> Bool {
         guard !host.isEmpty, host.unicodeScalars.count <= 253 else { return false }

@@ -22,6 +22,12 @@ public struct NodeConfig: Sendable, Equatable {
     /// Time without a leader's heartbeat before a follower starts an election, in ms
     /// (`election_timeout`, default 1000, at least twice the heartbeat interval).
     public var electionTimeout: Int
+    /// The file of the key every node shares, with which peers prove at the handshake that they
+    /// belong to the cluster (`cluster_secret_file`, absolute; nil: none). See `ClusterSecret`.
+    public var clusterSecretFile: String?
+    /// Whether a `listen_address` that other hosts can reach may go without peer authentication
+    /// (`allow_unauthenticated_peers`, default false: such a configuration is refused).
+    public var allowUnauthenticatedPeers: Bool
     /// Most log entries the leader sends in one replication message (`max_log_entries`, default 1000).
     public var maxLogEntries: Int
     /// Whether components log at debug level (`debug_enabled`, default false).
@@ -60,8 +66,10 @@ public struct NodeConfig: Sendable, Equatable {
         heartbeatInterval: Int, electionTimeout: Int, maxLogEntries: Int, debugEnabled: Bool,
         healthPeriodMs: Int, initialClusterState: InitialClusterState = .new, members: [Member], dataDir: String, runDir: String, logDir: String,
         log: LogSettings, api: APISettings, postgres: PostgresSettings?, supervisor: SupervisorSettings,
-        components: [ComponentSpec], path: String
+        components: [ComponentSpec], path: String, clusterSecretFile: String? = nil, allowUnauthenticatedPeers: Bool = false
     ) {
+        self.clusterSecretFile = clusterSecretFile
+        self.allowUnauthenticatedPeers = allowUnauthenticatedPeers
         self.clusterName = clusterName
         self.nodeId = nodeId
         self.listenAddress = listenAddress
@@ -95,6 +103,7 @@ public struct NodeConfig: Sendable, Equatable {
     private func isEqualIncludingPath(_ other: NodeConfig) -> Bool {
         clusterName == other.clusterName && nodeId == other.nodeId && listenAddress == other.listenAddress
             && listenPort == other.listenPort && peerTimeout == other.peerTimeout
+            && clusterSecretFile == other.clusterSecretFile && allowUnauthenticatedPeers == other.allowUnauthenticatedPeers
             && heartbeatInterval == other.heartbeatInterval && electionTimeout == other.electionTimeout
             && maxLogEntries == other.maxLogEntries && debugEnabled == other.debugEnabled
             && healthPeriodMs == other.healthPeriodMs && initialClusterState == other.initialClusterState

@@ -59,6 +59,12 @@ public final class BlockingSocket {
 
     deinit { close(fd) }
 
+    /// Ends the connection in both directions now (the descriptor stays open until release), so the
+    /// other end sees it closed.
+    public func shutdown() {
+        _ = Glibc.shutdown(fd, Int32(SHUT_RDWR))
+    }
+
     /// The local port of a TCP connection (what the other end sees as this side's port), or nil.
     public var localPort: Int? {
         var address = sockaddr_storage()

@@ -11,6 +11,12 @@ public enum PeerFrameType {
     /// "Still here": sent on a connection that carried nothing else for a quarter of `peer_timeout`,
     /// so that a connection silent for `peer_timeout` can be taken for dead. No payload.
     public static let ping: UInt16 = 0x0204
+    /// The accepting node's answer to a greeting that offers the cluster secret: its id, nonce and
+    /// proof (`PeerChallenge`). Sent only by a node with `cluster_secret_file`.
+    public static let challenge: UInt16 = 0x0205
+    /// The dialling node's proof of the secret (`PeerAuthentication`), its answer to a challenge
+    /// whose proof it checked; the accepting node welcomes it or refuses it.
+    public static let proof: UInt16 = 0x0206
     /// A Raft message, encoded by RaftCore.
     public static let raft: UInt16 = 0x0210
     /// One piece of a Raft message larger than `PeerChunking.chunkBytes` (a snapshot): u64 total
@@ -88,12 +94,17 @@ public struct PeerHello: Sendable, Equatable {
     public var clusterName: String
     /// The sender's `node_id`.
     public var nodeId: UInt64
+    /// The sender's nonce when it holds the cluster secret and asks to prove it
+    /// (`PeerAuthentication`); nil from a node without `cluster_secret_file`. It follows the other
+    /// fields, so a greeting without one reads as it always did.
+    public var nonce: [UInt8]?
 
-    /// A greeting from `nodeId` of `clusterName`.
-    public init(clusterName: String, nodeId: UInt64, protocolVersion: UInt32 = PeerHello.currentProtocolVersion) {
+    /// A greeting from `nodeId` of `clusterName`, offering the cluster secret's handshake with `nonce`.
+    public init(clusterName: String, nodeId: UInt64, nonce: [UInt8]? = nil, protocolVersion: UInt32 = PeerHello.currentProtocolVersion) {
         self.protocolVersion = protocolVersion
         self.clusterName = clusterName
         self.nodeId = nodeId
+        self.nonce = nonce
     }
 
     /// The frame payload.
@@ -102,22 +113,25 @@ public struct PeerHello: Sendable, Equatable {
         writer.u32(protocolVersion)
         writer.u64(nodeId)
         writer.string(clusterName)
+        if let nonce { writer.raw(nonce) }
         return writer.bytes
     }
 
-    /// Decodes a payload; anything but exactly one greeting is an error.
+    /// Decodes a payload; anything but exactly one greeting (with a whole nonce, or none) is an error.
     public static func decode(_ payload: [UInt8]) throws(ByteDecodeError) -> PeerHello {
         var reader = ByteReader(payload)
         let version = try reader.u32()
         let node = try reader.u64()
         let cluster = try reader.string(limit: 255)
+        let nonce = reader.isAtEnd ? nil : try reader.raw(PeerAuthentication.nonceBytes)
         try reader.expectEnd()
-        return PeerHello(clusterName: cluster, nodeId: node, protocolVersion: version)
+        return PeerHello(clusterName: cluster, nodeId: node, nonce: nonce, protocolVersion: version)
     }
 
     /// Why this greeting cannot be accepted by node `ownId` of `cluster` whose members are `members`
-    /// (nil: not known yet, so any node of the cluster is welcome); nil when it can.
-    public func refusal(cluster: String, ownId: UInt64, members: Set<UInt64>?) -> PeerRefusal? {
+    /// (nil: not known yet, so any node of the cluster is welcome) and which holds the cluster
+    /// secret or not (`hasSecret`); nil when it can (pending the secret's proof, if any).
+    public func refusal(cluster: String, ownId: UInt64, members: Set<UInt64>?, hasSecret: Bool = false) -> PeerRefusal? {
         if protocolVersion != Self.currentProtocolVersion {
             return PeerRefusal(
                 "peer protocol version \(protocolVersion) is not supported (this node speaks \(Self.currentProtocolVersion))")
@@ -130,6 +144,16 @@ public struct PeerHello: Sendable, Equatable {
             return PeerRefusal(
                 "node \(nodeId) is not a member of cluster '\(cluster)' (members: \(members.sorted().map(String.init).joined(separator: ", ")))",
                 kind: .notAMember)
+        }
+        if hasSecret, nonce == nil {
+            return PeerRefusal(
+                "this node requires peers to prove the cluster secret (cluster_secret_file), and node \(nodeId)'s greeting offers none: "
+                    + "give it the same cluster_secret_file", kind: .unauthenticated)
+        }
+        if !hasSecret, nonce != nil {
+            return PeerRefusal(
+                "node \(nodeId) offers to prove a cluster secret, and this node has no cluster_secret_file: give every node the same one",
+                kind: .unauthenticated)
         }
         return nil
     }
@@ -148,6 +172,8 @@ public struct PeerRefusal: Sendable, Equatable {
         /// A live connection of another process already holds the greeting's node id; the first
         /// one keeps it. Builds before this kind read it as `.other`.
         case duplicate = 2
+        /// The greeting could not prove the cluster secret, or offered one to a node without it.
+        case unauthenticated = 3
     }
 
     /// A sentence for the logs.

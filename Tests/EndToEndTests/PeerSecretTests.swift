@@ -1,0 +1,182 @@
+import Foundation
+import PGRaftBytes
+import PGRaftKit
+import PGRaftTestSupport
+import Testing
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+extension EndToEnd {
+    /// The cluster secret's handshake (`cluster_secret_file`), spoken by hand on a transport's port
+    /// and between real nodes.
+    @Suite final class PeerSecretTests {
+        var sandboxes: [NodeSandbox] = []
+
+        deinit {
+            sandboxes.forEach { $0.cleanUp() }
+        }
+
+        /// Writes `text` as an owner-only secret file in `node`'s directory and returns its path.
+        func secretFile(_ node: NodeSandbox, _ text: String, mode: mode_t = 0o600) throws -> String {
+            let path = node.directory + "/cluster.secret"
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)))
+            chmod(path, mode)
+            return path
+        }
+
+        static let secretText = "Zq8vN2mK5xR7tW1yB4cE6gH9jL3pS0uA-test"
+
+        func transportLog(_ node: NodeSandbox) -> String {
+            (try? String(contentsOfFile: node.directory + "/log/transport.log", encoding: .utf8)) ?? ""
+        }
+
+        /// A node (id 1) of a two-member cluster whose member 2 is not running, with the secret.
+        func securedNode() throws -> (NodeSandbox, ClusterSecret) {
+            let node = try NodeSandbox(extra: "peer_timeout: 1000\n")
+            sandboxes.append(node)
+            let path = try secretFile(node, Self.secretText + "\n")
+            try node.write(yaml: node.readYAML() + """
+                cluster_secret_file: \(path)
+                members:
+                  - id: 1
+                    address: 127.0.0.1:\(node.listenPort)
+                  - id: 2
+                    address: 127.0.0.1:1
+
+                """)
+            try node.start()
+            #expect(node.waitAllRunning(timeout: 60), "\(node.supervisorOutput)")
+            return (node, try ClusterSecret.load(path: path))
+        }
+
+        /// Greets `node` as member 2 with `nonce`, then reads the challenge.
+        func challenge(_ node: NodeSandbox, nonce: [UInt8]) throws -> (BlockingSocket, PeerChallenge) {
+            let socket = try BlockingSocket.connect(host: "127.0.0.1", port: node.listenPort, timeoutSeconds: 10)
+            try socket.send(Frame(type: PeerFrameType.hello, payload: PeerHello(clusterName: node.clusterName, nodeId: 2, nonce: nonce).encoded()).encoded())
+            let frame = try socket.receiveFrame()
+            #expect(frame.type == PeerFrameType.challenge)
+            return (socket, try PeerChallenge.decode(frame.payload))
+        }
+
+        func refusal(on socket: BlockingSocket) throws -> PeerRefusal {
+            let frame = try socket.receiveFrame()
+            #expect(frame.type == PeerFrameType.refusal)
+            #expect(socket.receiveUntilClosed().closed, "a refused connection must be closed")
+            return PeerRefusal.decode(frame.payload)
+        }
+
+        @Test func onlyAProcessThatProvesTheSecretIsWelcomedAndARecordedProofIsRefused() throws {
+            let (node, secret) = try securedNode()
+            let transport = node.component("transport")?.pid
+
+            // A process that knows only the cluster name.
+            let stranger = try BlockingSocket.connect(host: "127.0.0.1", port: node.listenPort, timeoutSeconds: 10)
+            try stranger.send(Frame(type: PeerFrameType.hello, payload: PeerHello(clusterName: node.clusterName, nodeId: 2).encoded()).encoded())
+            let plain = try refusal(on: stranger)
+            #expect(plain.kind == .unauthenticated)
+            #expect(plain.reason.contains("requires peers to prove the cluster secret"), "\(plain.reason)")
+
+            // A process with another secret: the node's proof does not verify under it, and its own is refused.
+            let wrong = ClusterSecret(bytes: Array((Self.secretText + "x").utf8), path: "")
+            let wrongNonce = PeerAuthentication.nonce()
+            let (guesser, guessed) = try challenge(node, nonce: wrongNonce)
+            let guessedFacts = PeerAuthentication.Transcript(
+                cluster: node.clusterName, dialer: 2, acceptor: 1, dialerNonce: wrongNonce, acceptorNonce: guessed.nonce)
+            #expect(!PeerAuthentication.verify(guessed.proof, by: .acceptor, of: guessedFacts, secret: wrong))
+            try guesser.send(Frame(type: PeerFrameType.proof, payload: PeerAuthentication.proof(.dialer, of: guessedFacts, secret: wrong)).encoded())
+            let guessRefused = try refusal(on: guesser)
+            #expect(guessRefused.kind == .unauthenticated)
+            #expect(guessRefused.reason.contains("could not prove the cluster secret"), "\(guessRefused.reason)")
+
+            // The member: the node proves the secret to it, and it proves it back.
+            let nonce = PeerAuthentication.nonce()
+            let (member, asked) = try challenge(node, nonce: nonce)
+            let facts = PeerAuthentication.Transcript(
+                cluster: node.clusterName, dialer: 2, acceptor: 1, dialerNonce: nonce, acceptorNonce: asked.nonce)
+            #expect(asked.nodeId == 1)
+            #expect(PeerAuthentication.verify(asked.proof, by: .acceptor, of: facts, secret: secret))
+            let proof = PeerAuthentication.proof(.dialer, of: facts, secret: secret)
+            try member.send(Frame(type: PeerFrameType.proof, payload: proof).encoded())
+            #expect((try? member.receiveFrame())?.type == PeerFrameType.welcome)
+            #expect(node.waitUntil(timeout: 10) { self.transportLog(node).contains("authenticated=secret") })
+
+            // Someone who recorded that handshake replays it once the member has gone: the node's
+            // new challenge has a new nonce, and the recorded proof does not answer it.
+            member.shutdown()
+            #expect(node.waitUntil(timeout: 10) { self.transportLog(node).contains("lost peer") })
+            let (replayer, replayed) = try challenge(node, nonce: nonce)
+            #expect(replayed.nonce != asked.nonce)
+            try replayer.send(Frame(type: PeerFrameType.proof, payload: proof).encoded())
+            #expect(try refusal(on: replayer).reason.contains("could not prove the cluster secret"))
+
+            // Each refusal was logged with the remote address and the reason; the transport never restarted.
+            #expect(node.waitUntil(timeout: 10) {
+                let log = self.transportLog(node)
+                return log.contains("requires peers to prove the cluster secret") && log.contains("could not prove the cluster secret")
+                    && log.contains("remote=127.0.0.1:")
+            }, "\(transportLog(node))")
+            #expect(!transportLog(node).contains(Self.secretText.prefix(10)), "the secret must never be logged")
+            #expect(node.component("transport")?.pid == transport)
+        }
+
+        /// Two real nodes: `sameSecret` says whether they share one.
+        func pair(sameSecret: Bool) throws -> (NodeSandbox, NodeSandbox) {
+            let first = try NodeSandbox(extra: "peer_timeout: 500\n")
+            let second = try NodeSandbox(extra: "peer_timeout: 500\n")
+            sandboxes += [first, second]
+            let members = """
+                members:
+                  - id: 1
+                    address: 127.0.0.1:\(first.listenPort)
+                  - id: 2
+                    address: 127.0.0.1:\(second.listenPort)
+
+                """
+            let firstSecret = try secretFile(first, Self.secretText)
+            let secondSecret = try secretFile(second, sameSecret ? Self.secretText : Self.secretText + "-other")
+            try first.write(yaml: first.readYAML() + "cluster_secret_file: \(firstSecret)\n" + members)
+            try second.write(
+                yaml: second.readYAML().replacingOccurrences(of: "node_id: 1", with: "node_id: 2")
+                    .replacingOccurrences(of: "cluster_name: \(second.clusterName)", with: "cluster_name: \(first.clusterName)")
+                    + "cluster_secret_file: \(secondSecret)\n" + members)
+            try first.start()
+            try second.start()
+            #expect(first.waitAllRunning(timeout: 60) && second.waitAllRunning(timeout: 60))
+            return (first, second)
+        }
+
+        @Test func nodesWithTheSameSecretConnectAndNodesWithDifferentOnesNeverDo() throws {
+            let (first, second) = try pair(sameSecret: true)
+            #expect(first.waitUntil(timeout: 20) {
+                self.transportLog(first).contains("dialled=true") && self.transportLog(second).contains("authenticated=secret")
+            }, "\(transportLog(first))\n\(transportLog(second))")
+
+            let (dialer, acceptor) = try pair(sameSecret: false)
+            // Node 1 dials node 2, whose proof does not verify under node 1's secret: node 1 hangs up
+            // before proving anything, and says why.
+            #expect(dialer.waitUntil(timeout: 20) {
+                self.transportLog(dialer).contains("refused this node") || self.transportLog(dialer).contains("could not prove the cluster secret")
+            }, "\(transportLog(dialer))")
+            #expect(transportLog(dialer).contains("peer 2 at 127.0.0.1:\(acceptor.listenPort) could not prove the cluster secret"))
+            #expect(!transportLog(dialer).contains("peer connected") && !transportLog(acceptor).contains("peer connected"))
+        }
+
+        @Test func aSecretFileOthersMayReadLeavesTheTransportFailedWithTheFix() throws {
+            let node = try NodeSandbox(extra: "peer_timeout: 500\n")
+            sandboxes.append(node)
+            let path = try secretFile(node, Self.secretText, mode: 0o644)
+            try node.write(yaml: node.readYAML() + "cluster_secret_file: \(path)\n")
+            try node.start()
+            #expect(node.waitUntil(timeout: 30) { node.component("transport")?.state == "FAILED" }, "\(node.supervisorOutput)")
+            #expect(node.component("transport")?.lastExit == "exit \(ComponentRuntime.permanentFailure)")
+            #expect(transportLog(node).contains("cluster_secret_file \(path): group or others may read or write it (mode 644): run chmod 600 \(path)"),
+                "\(transportLog(node))")
+            chmod(path, 0o600)
+            let restarted = try node.ctl(["restart", "transport"])
+            #expect(restarted.status == 0, "\(restarted.stderr)")
+            #expect(node.waitUntil(timeout: 30) { node.component("transport")?.state == "RUNNING" })
+        }
+    }
+}
