@@ -120,6 +120,24 @@ import Testing
         #expect(!dumped.contains(text.prefix(8)))
     }
 
+    @Test func aCreatedSecretIsOwnerOnlyReadsBackAndIsNeverOverwritten() throws {
+        let path = directory + "/made"
+        let made = try ClusterSecret.create(path: path)
+        var status = stat()
+        #expect(stat(path, &status) == 0)
+        #expect(status.st_mode & 0o777 == 0o600)
+        #expect(made.bytes.count == 64)
+        #expect(try ClusterSecret.load(path: path).bytes == made.bytes)
+        #expect(try ClusterSecret.create(path: directory + "/other").bytes != made.bytes)
+        do {
+            _ = try ClusterSecret.create(path: path)
+            Issue.record("an existing secret was overwritten")
+        } catch {
+            #expect(error.description.contains("it already exists; a secret is never overwritten"))
+        }
+        #expect(try ClusterSecret.load(path: path).bytes == made.bytes)
+    }
+
     @Test func aFileOthersMayReadOrTooShortOrMissingIsRefusedNamingTheFileAndTheFix() {
         let open = write(String(repeating: "k", count: 40), mode: 0o644, name: "open")
         #expect(problem(open)?.contains("cluster_secret_file \(open): group or others may read or write it (mode 644): run chmod 600") == true)

@@ -78,6 +78,36 @@ public struct ClusterSecret: Sendable, CustomStringConvertible, CustomDebugStrin
     }
 }
 
+extension ClusterSecret {
+    /// The random bytes of a new secret (384 bits, written as 64 base64 characters).
+    public static let generatedBytes = 48
+
+    /// Writes a new random secret to `path`, which must not exist yet: created owner-only (0600),
+    /// one line of base64, flushed to disk. Copy the same file to every node.
+    /// - Throws: `ClusterSecretError` when the file exists or cannot be written; a file that
+    ///   existed is left as it was.
+    public static func create(path: String) throws(ClusterSecretError) -> ClusterSecret {
+        var generator = SystemRandomNumberGenerator()
+        let random = (0..<generatedBytes).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let line = Array(Data(random).base64EncodedString().utf8)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard descriptor >= 0 else {
+            let reason = errno == EEXIST ? "it already exists; a secret is never overwritten (remove it first to replace it on every node)"
+                : "cannot create it: \(String(cString: strerror(errno)))"
+            throw ClusterSecretError(path: path, reason)
+        }
+        defer { close(descriptor) }
+        let content = line + [UInt8(ascii: "\n")]
+        let written = content.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == content.count, fsync(descriptor) == 0 else {
+            let reason = "cannot write it: \(String(cString: strerror(errno)))"
+            unlink(path)
+            throw ClusterSecretError(path: path, reason)
+        }
+        return ClusterSecret(bytes: line, path: path)
+    }
+}
+
 /// Why a `cluster_secret_file` cannot be used.
 public struct ClusterSecretError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file.
