@@ -8,10 +8,13 @@ public struct APIRequest: Sendable {
     public var rawQuery: String
     /// The body bytes.
     public var body: [UInt8]
+    /// The `Authorization` header's value, if any; never logged.
+    public var authorization: String?
 
     /// A request for `uri` ("/path?query").
-    public init(method: String, uri: String, body: [UInt8] = []) {
+    public init(method: String, uri: String, body: [UInt8] = [], authorization: String? = nil) {
         self.method = method
+        self.authorization = authorization
         let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         rawPath = String(parts.first ?? "")
         rawQuery = parts.count > 1 ? String(parts[1]) : ""

@@ -12,14 +12,17 @@ public struct APIRouter: Sendable {
     public let segment: SharedSegment?
     /// The link to consensus; nil answers every consensus request with 503.
     public let consensus: ConsensusClient?
+    /// Who may make which request.
+    public let access: APIAccess
     /// The longest key accepted, in UTF-8 bytes.
     public static let maxKeyBytes = 1024
 
-    /// A router for the node described by `config`.
-    public init(config: NodeConfig, segment: SharedSegment?, consensus: ConsensusClient?) {
+    /// A router for the node described by `config`, allowing requests as `access` says.
+    public init(config: NodeConfig, segment: SharedSegment?, consensus: ConsensusClient?, access: APIAccess = .open) {
         self.config = config
         self.segment = segment
         self.consensus = consensus
+        self.access = access
     }
 
     /// The largest request body accepted (`api.max_value_bytes`); the connection handler refuses a
@@ -36,6 +39,9 @@ public struct APIRouter: Sendable {
             var response = APIResponse.error(405, "\(request.method) is not allowed on \(request.rawPath); allowed: \(allowed)")
             response.headers.append(("Allow", allowed))
             return loop.makeSucceededFuture(response)
+        }
+        if let refusal = access.refusal(of: endpoint, method: request.method, authorization: request.authorization) {
+            return loop.makeSucceededFuture(refusal)
         }
         do {
             return try route(endpoint, request, on: loop)

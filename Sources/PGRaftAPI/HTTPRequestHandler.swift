@@ -67,7 +67,8 @@ final class HTTPRequestHandler: ChannelInboundHandler {
     }
 
     private func answer(_ head: HTTPRequestHead, body: [UInt8], context: ChannelHandlerContext) {
-        let request = APIRequest(method: head.method.rawValue, uri: head.uri, body: body)
+        let request = APIRequest(
+            method: head.method.rawValue, uri: head.uri, body: body, authorization: head.headers.first(name: "Authorization"))
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         router.respond(to: request, on: context.eventLoop).whenSuccess { response in
             let (handler, context) = bound.value

@@ -10,10 +10,26 @@ public struct NodeAPI: Sendable {
     public let host: String
     /// The port.
     public let port: Int
+    /// The bearer token sent with every request: `$PGRAFT_API_TOKEN`, else the first of
+    /// `api.token_file`'s when this user can read it; nil: none.
+    let token: String?
+    /// Where the token came from, or why `api.token_file` gave none: said when a request is refused.
+    let tokenOrigin: String
 
     /// The API of the node configured by `config`; a wildcard listen address (0.0.0.0, ::) is
-    /// reached on 127.0.0.1.
-    public init(config: NodeConfig) {
+    /// reached on 127.0.0.1. `environment` may carry `PGRAFT_API_TOKEN`.
+    public init(config: NodeConfig, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        if let given = environment["PGRAFT_API_TOKEN"], !given.isEmpty {
+            (token, tokenOrigin) = (given, "pgraftctl sent $PGRAFT_API_TOKEN")
+        } else if let path = config.api.tokenFile {
+            do {
+                (token, tokenOrigin) = (try APITokens.load(path: path).first, "pgraftctl sent the first token of \(path)")
+            } catch {
+                (token, tokenOrigin) = (nil, "pgraftctl sent no token: \(error); set $PGRAFT_API_TOKEN, or run as a user who can read the file")
+            }
+        } else {
+            (token, tokenOrigin) = (nil, "pgraftctl sent no token: the configuration has no api.token_file; set $PGRAFT_API_TOKEN")
+        }
         nodeId = config.nodeId
         var host = config.api.listenAddress
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
@@ -47,14 +63,16 @@ public struct NodeAPI: Sendable {
         let client = client ?? BlockingHTTPClient(host: host, port: port)
         let response: BlockingHTTPClient.Response
         do {
-            response = try client.request(method, target, body: body)
+            response = try client.request(method, target, body: body, headers: token.map { [("Authorization", "Bearer \($0)")] } ?? [])
         } catch .unreachable(let reason) {
             throw CLIError("the api of node \(nodeId) at \(address) is not reachable (\(reason)); is the node running?")
         } catch {
             throw CLIError("the api of node \(nodeId) at \(address): \(error)")
         }
         guard (200..<300).contains(response.status) else {
-            throw CLIError(Self.errorMessage(response))
+            var message = Self.errorMessage(response)
+            if response.status == 401 { message += " (\(tokenOrigin))" }
+            throw CLIError(message)
         }
         return response.body
     }

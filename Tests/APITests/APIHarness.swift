@@ -35,8 +35,10 @@ final class APIHarness: Sendable {
     private let fake = NIOLockedValueBox<FakeConsensus?>(nil)
 
     /// Runs `body` against a new harness and always cleans up after it (segment, directory, fake).
-    static func run(consensusTimeout: TimeAmount = .seconds(10), _ body: (APIHarness) async throws -> Void) async throws {
-        let api = try await APIHarness(consensusTimeout: consensusTimeout)
+    static func run(
+        consensusTimeout: TimeAmount = .seconds(10), access: APIAccess = .open, _ body: (APIHarness) async throws -> Void
+    ) async throws {
+        let api = try await APIHarness(consensusTimeout: consensusTimeout, access: access)
         do {
             try await body(api)
         } catch {
@@ -46,7 +48,7 @@ final class APIHarness: Sendable {
         await api.close()
     }
 
-    private init(consensusTimeout: TimeAmount) async throws {
+    private init(consensusTimeout: TimeAmount, access: APIAccess) async throws {
         let tag = "\(getpid())-\(Self.counter.next())"
         runDir = NSTemporaryDirectory() + "pgraft-api-\(tag)"
         try FileManager.default.createDirectory(atPath: runDir, withIntermediateDirectories: true)
@@ -73,7 +75,7 @@ final class APIHarness: Sendable {
         segment.counters(at: 1).increment(.proposals, by: 5)
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         consensus = ConsensusClient(path: config.consensusSocketPath, loop: loop, logger: Logger(label: "api-test", factory: { _ in SwiftLogNoOpLogHandler() }), timeout: consensusTimeout)
-        let router = APIRouter(config: config, segment: segment, consensus: consensus)
+        let router = APIRouter(config: config, segment: segment, consensus: consensus, access: access)
         let counters = segment.counters(at: 2)
         server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -92,8 +94,8 @@ final class APIHarness: Sendable {
     }
 
     /// Sends one request over real HTTP.
-    func request(_ method: String, _ target: String, body: [UInt8] = []) throws -> BlockingHTTPClient.Response {
-        try BlockingHTTPClient(host: "127.0.0.1", port: port, timeoutSeconds: 20).request(method, target, body: body)
+    func request(_ method: String, _ target: String, body: [UInt8] = [], headers: [(String, String)] = []) throws -> BlockingHTTPClient.Response {
+        try BlockingHTTPClient(host: "127.0.0.1", port: port, timeoutSeconds: 20).request(method, target, body: body, headers: headers)
     }
 
     /// The response body as a JSON object.

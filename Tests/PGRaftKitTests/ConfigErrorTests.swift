@@ -69,7 +69,7 @@ struct ConfigErrorTests {
         #expect(minimalPlus("electionTimeout: 5\n") == ["t.yaml:7:1: unknown key 'electionTimeout'; did you mean 'election_timeout'?"])
         #expect(minimalPlus("log:\n  kep: 3\n") == ["t.yaml:8:3: log: unknown key 'kep'; did you mean 'keep'?"])
         #expect(minimalPlus("api:\n  port: 3\n") == [
-            "t.yaml:8:3: api: unknown key 'port'; expected one of: listen_address, listen_port, max_value_bytes"
+            "t.yaml:8:3: api: unknown key 'port'; expected one of: listen_address, listen_port, max_value_bytes, token_file, auth, allow_unauthenticated"
         ])
         #expect(minimalPlus("components:\n  storage:\n    comand: x\n") == [
             "t.yaml:9:5: components.storage: unknown key 'comand'; did you mean 'command'?"
@@ -160,7 +160,7 @@ struct ConfigErrorTests {
             "t.yaml:9:19: election_timeout: 5 must be at least 2 × heartbeat_interval (5) = 10"
         ])
         #expect(minimalPlus("log: &l {keep: 2}\napi: *l\n") == [
-            "t.yaml:7:10: api: unknown key 'keep'; expected one of: listen_address, listen_port, max_value_bytes"
+            "t.yaml:7:10: api: unknown key 'keep'; expected one of: listen_address, listen_port, max_value_bytes, token_file, auth, allow_unauthenticated"
         ])
         #expect(minimalPlus("peer_timeout: *nothing\n") == [
             "t.yaml:7:15: invalid YAML: the alias '*nothing' has no anchor '&nothing' defined before it"
@@ -371,10 +371,11 @@ struct ConfigErrorTests {
         #expect(errors(ConfigFixture.minimal.replacingOccurrences(of: "listen_port: 7001", with: "listen_port: 8008")) == [
             "t.yaml:3:14: api.listen_port: 8008 is also listen_port on 127.0.0.1; the peer listener and the HTTP API need different ports"
         ])
-        #expect(minimalPlus("listen_address: 0.0.0.0\napi:\n  listen_address: 10.1.1.1\n  listen_port: 7001\n") == [
-            "t.yaml:10:16: api.listen_port: 7001 is also listen_port on 10.1.1.1; the peer listener and the HTTP API need different ports"
+        let waived = "allow_unauthenticated_peers: true\n"
+        #expect(minimalPlus(waived + "listen_address: 0.0.0.0\napi:\n  listen_address: 10.1.1.1\n  listen_port: 7001\n  allow_unauthenticated: true\n") == [
+            "t.yaml:11:16: api.listen_port: 7001 is also listen_port on 10.1.1.1; the peer listener and the HTTP API need different ports"
         ])
-        #expect(minimalPlus("listen_address: 10.0.0.1\napi:\n  listen_address: 10.1.1.1\n  listen_port: 7001\n") == [])
+        #expect(minimalPlus(waived + "listen_address: 10.0.0.1\napi:\n  listen_address: 10.1.1.1\n  listen_port: 7001\n  allow_unauthenticated: true\n") == [])
         #expect(minimalPlus("supervisor:\n  backoff_initial_ms: 20000\n") == [
             "t.yaml:8:23: supervisor.backoff_max_ms: 10000 must be at least backoff_initial_ms (20000)"
         ])

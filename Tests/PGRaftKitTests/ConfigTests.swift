@@ -37,6 +37,8 @@ struct ConfigTests {
               listen_address: 0.0.0.0
               listen_port: 8080
               max_value_bytes: 65536
+              token_file: api.tokens
+              auth: reads
             postgres:
               data_dir: /var/lib/postgresql/15/main
               port: 5433
@@ -88,7 +90,7 @@ struct ConfigTests {
         #expect(config.runDir == "/etc/run")
         #expect(config.logDir == "/etc/pgraft/logs")
         #expect(config.log == LogSettings(maxBytes: 4096, keep: 2))
-        #expect(config.api == APISettings(listenAddress: "0.0.0.0", listenPort: 8080, maxValueBytes: 65536))
+        #expect(config.api == APISettings(listenAddress: "0.0.0.0", listenPort: 8080, maxValueBytes: 65536, tokenFile: "/etc/pgraft/api.tokens", auth: .reads))
         #expect(config.initialClusterState == .existing)
         #expect(config.postgres == PostgresSettings(dataDir: "/var/lib/postgresql/15/main", port: 5433, socketDir: "/etc/run"))
         #expect(
@@ -306,6 +308,22 @@ struct ConfigTests {
         #expect(ConfigFixture.errors(ConfigFixture.minimal + "cluster_secret_file: \"\"\n").first?.contains("expected a file path") == true)
         // The effective YAML names the file, or says there is none, and reads back the same.
         for config in [secured, waived] {
+            #expect(try NodeConfig.parse(yaml: config.effectiveYAML(), file: "e.yaml", baseDirectory: "/") == config)
+        }
+    }
+
+    @Test func anAPIOtherHostsCanReachNeedsTokensOrAnExplicitWaiver() throws {
+        let open = ConfigFixture.errors(ConfigFixture.minimal + "api:\n  listen_address: 0.0.0.0\n")
+        #expect(open.count == 1)
+        #expect(open.first?.contains("t.yaml:8:19: api.listen_address: 0.0.0.0 can be reached from other hosts") == true, "\(open)")
+        #expect(open.first?.contains("Set api.token_file") == true)
+        let tokens = try ConfigFixture.parse(ConfigFixture.minimal + "api:\n  listen_address: 0.0.0.0\n  token_file: tokens\n")
+        #expect(tokens.api.tokenFile == "/etc/pgraft/tokens" && tokens.api.auth == .writes)
+        let waived = try ConfigFixture.parse(ConfigFixture.minimal + "api:\n  listen_address: 0.0.0.0\n  allow_unauthenticated: true\n")
+        #expect(waived.api.allowUnauthenticated)
+        #expect(ConfigFixture.errors(ConfigFixture.minimal + "api:\n  auth: all\n") == ["t.yaml:8:9: api.auth: all needs api.token_file, the tokens requests must carry"])
+        #expect(ConfigFixture.errors(ConfigFixture.minimal + "api:\n  token_file: t\n  auth: some\n").first?.contains("expected one of writes, reads, all") == true)
+        for config in [tokens, waived] {
             #expect(try NodeConfig.parse(yaml: config.effectiveYAML(), file: "e.yaml", baseDirectory: "/") == config)
         }
     }

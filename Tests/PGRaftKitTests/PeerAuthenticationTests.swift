@@ -146,9 +146,37 @@ import Testing
         #expect(problem(short)?.contains("pgraftctl secret init") == true)
         #expect(problem(directory + "/absent")?.contains("cannot open it: No such file or directory") == true)
         let huge = write(String(repeating: "k", count: ClusterSecret.maximumBytes + 1), name: "huge")
-        #expect(problem(huge)?.contains("more than the 4096") == true)
+        #expect(problem(huge)?.contains("more than the 4096 it may have") == true)
         #expect(problem(directory)?.contains("not a regular file") == true)
         // The refusal never quotes the content.
         #expect(problem(short)?.contains("short\n") == false)
+    }
+}
+
+@Suite struct APITokensTests {
+    @Test func tokensAreLinesWithCommentsAndBlanksSkippedAndCompareExactly() throws {
+        let tokens = try APITokens(text: "# rotated 2026-12\n\n  first-token-abcdefgh \r\nsecond-token-ijklmnop\n", path: "/t")
+        #expect(tokens.count == 2)
+        #expect(tokens.first == "first-token-abcdefgh")
+        #expect(tokens.accepts("first-token-abcdefgh") && tokens.accepts("second-token-ijklmnop"))
+        for other in ["first-token-abcdefg", "first-token-abcdefghi", "", "# rotated 2026-12", " first-token-abcdefgh"] {
+            #expect(!tokens.accepts(other), "\(other)")
+        }
+        #expect(!"\(tokens)".contains("first-token"))
+    }
+
+    @Test func aMalformedTokenFileNamesTheLineAndNeverTheToken() {
+        func problem(_ text: String) -> String? {
+            do {
+                _ = try APITokens(text: text, path: "/etc/pgraft/api.tokens")
+                return nil
+            } catch {
+                return error.description
+            }
+        }
+        #expect(problem("good-token-0123456789\nshort\n") == "api.token_file /etc/pgraft/api.tokens: line 2: a token has 5 characters, fewer than 16: make one with pgraftctl secret init FILE")
+        #expect(problem("with space inside token\n")?.contains("line 1: a token is printable ASCII without spaces") == true)
+        #expect(problem("# only a comment\n\n")?.contains("it holds no token") == true)
+        #expect(problem("with space inside token\n")?.contains("inside") == false)
     }
 }

@@ -90,7 +90,8 @@ import Testing
         // node_id and run_dir: the server's application name and the passfile's directory.
         "bridge": runtimeReads.union(["node_id", "run_dir", "heartbeat_interval", "election_timeout"]).union(postgresKeys),
         "api": runtimeReads.union([
-            "cluster_name", "node_id", "api.listen_address", "api.listen_port", "api.max_value_bytes", "log_dir", "run_dir",
+            "cluster_name", "node_id", "api.listen_address", "api.listen_port", "api.max_value_bytes", "api.token_file", "api.auth",
+            "log_dir", "run_dir",
         ]),
     ]
 
@@ -126,6 +127,9 @@ import Testing
         "api.listen_address": { $0.api.listenAddress = "0.0.0.0" },
         "api.listen_port": { $0.api.listenPort = 9000 },
         "api.max_value_bytes": { $0.api.maxValueBytes = 5 },
+        "api.token_file": { $0.api.tokenFile = "/etc/pgraft/api.tokens" },
+        "api.auth": { $0.api.auth = .all },
+        "api.allow_unauthenticated": { $0.api.allowUnauthenticated = true },
         "postgres.bin_dir": { $0.postgres?.binDir = "/opt/pg/bin" },
         "postgres.data_dir": { $0.postgres?.dataDir = "/elsewhere/pg" },
         "postgres.listen_address": { $0.postgres?.listenAddress = "10.0.0.9" },

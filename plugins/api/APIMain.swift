@@ -14,7 +14,12 @@ enum APIMain {
             // One loop for the HTTP connections and the link to consensus: no thread hand-off per request.
             let loop = MultiThreadedEventLoopGroup.singleton.next()
             let consensus = ConsensusClient(path: config.consensusSocketPath, loop: loop, logger: context.logger)
-            let router = APIRouter(config: config, segment: context.segment, consensus: consensus)
+            let tokens = try config.api.tokenFile.map { path throws(SecretFileError) in try APITokens.load(path: path) }
+            let access = APIAccess(tokens: tokens, scope: config.api.auth)
+            if let tokens {
+                context.logger.info("requests need a bearer token", metadata: ["scope": "\(config.api.auth.rawValue)", "tokens": "\(tokens.count)"])
+            }
+            let router = APIRouter(config: config, segment: context.segment, consensus: consensus, access: access)
             let counters = context.slot.flatMap { slot in context.segment?.counters(at: slot) }
             let channel = try await context.listenTCP(
                 host: config.api.listenAddress, port: config.api.listenPort, setting: "api.listen_address/api.listen_port",

@@ -17,7 +17,7 @@ enum TransportMain {
             let config = context.config
             let logger = context.logger
             let identity = PeerSession.Identity(
-                cluster: config.clusterName, nodeId: UInt64(config.nodeId), secret: try config.clusterSecretFile.map(SecretFileFailure.load))
+                cluster: config.clusterName, nodeId: UInt64(config.nodeId), secret: try config.clusterSecretFile.map { path throws(SecretFileError) in try ClusterSecret.load(path: path) })
             if identity.secret == nil {
                 logger.notice("peers are not authenticated: set cluster_secret_file to refuse processes that only know the cluster name")
             }
@@ -49,20 +49,3 @@ enum TransportMain {
     }
 }
 
-/// A `cluster_secret_file` the transport cannot use: no restart repairs a file's content or mode,
-/// so the transport stays FAILED, with the file and the problem in its log, until the operator
-/// fixes the file and restarts it.
-struct SecretFileFailure: ComponentFailure, CustomStringConvertible {
-    let error: ClusterSecretError
-    var isPermanent: Bool { true }
-    var description: String { error.description }
-
-    /// The secret at `path`, or this failure.
-    static func load(_ path: String) throws(SecretFileFailure) -> ClusterSecret {
-        do {
-            return try ClusterSecret.load(path: path)
-        } catch {
-            throw SecretFileFailure(error: error)
-        }
-    }
-}

@@ -38,6 +38,10 @@ enum ConfigSchema {
             .string("listen_address", \.api.listenAddress, default: APISettings.defaults.listenAddress, validate: ConfigSyntax.hostProblem, readers: .components(["api"])),
             .int("listen_port", \.api.listenPort, default: APISettings.defaults.listenPort, range: portRange, readers: .components(["api"])),
             .int("max_value_bytes", \.api.maxValueBytes, default: APISettings.defaults.maxValueBytes, range: 1...(8 << 20), readers: .components(["api"])),
+            .optionalFile("token_file", \.api.tokenFile, readers: .components(["api"])),
+            .choice("auth", \.api.auth, default: APISettings.defaults.auth, readers: .components(["api"])),
+            // Checked when the file is read (ConfigReader.crossCheck); no component acts on it.
+            .bool("allow_unauthenticated", \.api.allowUnauthenticated, default: false, readers: .supervisor),
         ]),
         ConfigSettingGroup(
             section: "postgres",

@@ -32,16 +32,25 @@ extension ComponentContext {
         }
     }
 
-    /// Binds a Unix domain socket server at `path`, replacing a stale socket file. Connections are
+    /// Binds a Unix domain socket server at `path`, replacing a stale socket file, and makes it
+    /// owner-only (0600): only the node's own user may connect, whatever the umask. Connections are
     /// spread over `group`'s loops; pass one loop to keep a component's state on one thread.
     public func listenUnix(
         path: String, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         initializer: @escaping @Sendable (Channel) -> EventLoopFuture<Void>
     ) async throws -> Channel {
         do {
-            return try await ServerBootstrap(group: group)
+            let channel = try await ServerBootstrap(group: group)
                 .childChannelInitializer(initializer)
                 .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+            guard chmod(path, 0o600) == 0 else {
+                let reason = String(cString: strerror(errno))
+                try? await channel.close()
+                throw ListenError(description: "cannot make \(path) owner-only: \(reason)")
+            }
+            return channel
+        } catch let error as ListenError {
+            throw error
         } catch {
             throw ListenError(description: "cannot listen on \(path): \(error)")
         }

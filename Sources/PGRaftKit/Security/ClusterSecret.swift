@@ -32,50 +32,26 @@ public struct ClusterSecret: Sendable, CustomStringConvertible, CustomDebugStrin
     /// A mirror without children, so `dump` and reflection show nothing of the key.
     public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
 
-    /// Reads the secret at `path`: a regular file that only its owner may read or write (like an
-    /// SSH key or PostgreSQL's server key), whose content, without trailing white space, has at
-    /// least `minimumBytes` bytes. `openssl rand -base64 48 > FILE` or `pgraftctl secret init FILE`
-    /// makes one.
-    /// - Throws: `ClusterSecretError` naming the file and what is wrong with it, never its content.
-    public static func load(path: String) throws(ClusterSecretError) -> ClusterSecret {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard descriptor >= 0 else { throw ClusterSecretError(path: path, "cannot open it: \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            throw ClusterSecretError(path: path, "cannot stat it: \(String(cString: strerror(errno)))")
-        }
-        guard status.st_mode & S_IFMT == S_IFREG else { throw ClusterSecretError(path: path, "it is not a regular file") }
-        let others = status.st_mode & 0o077
-        guard others == 0 else {
-            throw ClusterSecretError(
-                path: path,
-                "group or others may read or write it (mode \(String(status.st_mode & 0o777, radix: 8))): run chmod 600 \(path)")
-        }
-        guard status.st_size <= off_t(maximumBytes) else {
-            throw ClusterSecretError(path: path, "it has \(status.st_size) bytes, more than the \(maximumBytes) a secret may have")
-        }
-        var content = [UInt8](repeating: 0, count: maximumBytes + 1)
-        var count = 0
-        while count < content.count {
-            let got = content.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + count, $0.count - count) }
-            if got < 0 && errno == EINTR { continue }
-            guard got >= 0 else { throw ClusterSecretError(path: path, "cannot read it: \(String(cString: strerror(errno)))") }
-            if got == 0 { break }
-            count += got
-        }
-        var key = Array(content[0..<count])
+    /// Reads the secret at `path`: an owner-only file (`SecretFile`) whose content, without
+    /// trailing white space, has at least `minimumBytes` bytes. `openssl rand -base64 48 > FILE` or
+    /// `pgraftctl secret init FILE` makes one.
+    /// - Throws: `SecretFileError` naming the file and what is wrong with it, never its content.
+    public static func load(path: String) throws(SecretFileError) -> ClusterSecret {
+        var key = try SecretFile.read(path: path, setting: setting, maxBytes: maximumBytes)
         while let last = key.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") || last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") {
             key.removeLast()
         }
         guard key.count >= minimumBytes else {
-            throw ClusterSecretError(
-                path: path,
+            throw SecretFileError(
+                setting: setting, path: path,
                 "it holds \(key.count) bytes (without trailing white space), fewer than the \(minimumBytes) a secret needs: "
                     + "make one with pgraftctl secret init \(path)")
         }
         return ClusterSecret(bytes: key, path: path)
     }
+
+    /// The setting that names the file, for messages.
+    static let setting = "cluster_secret_file"
 }
 
 extension ClusterSecret {
@@ -84,9 +60,9 @@ extension ClusterSecret {
 
     /// Writes a new random secret to `path`, which must not exist yet: created owner-only (0600),
     /// one line of base64, flushed to disk. Copy the same file to every node.
-    /// - Throws: `ClusterSecretError` when the file exists or cannot be written; a file that
+    /// - Throws: `SecretFileError` when the file exists or cannot be written; a file that
     ///   existed is left as it was.
-    public static func create(path: String) throws(ClusterSecretError) -> ClusterSecret {
+    public static func create(path: String) throws(SecretFileError) -> ClusterSecret {
         var generator = SystemRandomNumberGenerator()
         let random = (0..<generatedBytes).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         let line = Array(Data(random).base64EncodedString().utf8)
@@ -94,7 +70,7 @@ extension ClusterSecret {
         guard descriptor >= 0 else {
             let reason = errno == EEXIST ? "it already exists; a secret is never overwritten (remove it first to replace it on every node)"
                 : "cannot create it: \(String(cString: strerror(errno)))"
-            throw ClusterSecretError(path: path, reason)
+            throw SecretFileError(setting: setting, path: path, reason)
         }
         defer { close(descriptor) }
         let content = line + [UInt8(ascii: "\n")]
@@ -102,25 +78,8 @@ extension ClusterSecret {
         guard written == content.count, fsync(descriptor) == 0 else {
             let reason = "cannot write it: \(String(cString: strerror(errno)))"
             unlink(path)
-            throw ClusterSecretError(path: path, reason)
+            throw SecretFileError(setting: setting, path: path, reason)
         }
         return ClusterSecret(bytes: line, path: path)
     }
-}
-
-/// Why a `cluster_secret_file` cannot be used.
-public struct ClusterSecretError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The file.
-    public let path: String
-    /// What is wrong with it.
-    public let problem: String
-
-    /// The error for `path`.
-    public init(path: String, _ problem: String) {
-        self.path = path
-        self.problem = problem
-    }
-
-    /// `cluster_secret_file PATH: problem`.
-    public var description: String { "cluster_secret_file \(path): \(problem)" }
 }

@@ -48,10 +48,13 @@ public struct BlockingHTTPClient: Sendable {
     }
 
     /// Sends `method target` with `body` and reads the whole response.
-    public func request(_ method: String, _ target: String, body: [UInt8] = [], contentType: String? = nil) throws(Failure) -> Response {
+    public func request(
+        _ method: String, _ target: String, body: [UInt8] = [], contentType: String? = nil, headers: [(String, String)] = []
+    ) throws(Failure) -> Response {
         let socket = try connect()
         var head = "\(method) \(target) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
         if let contentType { head += "Content-Type: \(contentType)\r\n" }
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
         head += "\r\n"
         try Self.send(Array(head.utf8) + body, on: socket)
         var received: [UInt8] = []
