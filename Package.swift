@@ -24,6 +24,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // HMAC-SHA256 for the cluster secret's challenge-response at the peer handshake.
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        // TLS for the peer port and the HTTP API, and the certificates pgraftctl cert makes.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         // Counts malloc calls for `pgraft-bench raft` (loaded with LD_PRELOAD).
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
     ],
@@ -75,6 +79,19 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // TLS: contexts from the configured files (reloaded when they change), the identity a
+        // certificate names, and the small certificate authority of `pgraftctl cert`.
+        .target(
+            name: "PGRaftTLS",
+            dependencies: [
+                "PGRaftKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .target(
             name: "PGRaftSupervisor",
             dependencies: [
@@ -96,7 +113,7 @@ let package = Package(
         .executableTarget(
             name: "pgraftctl",
             dependencies: [
-                "PGRaftKit", "PGRaftAPI", "PGRaftCLI",
+                "PGRaftKit", "PGRaftAPI", "PGRaftCLI", "PGRaftTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -118,7 +135,8 @@ let package = Package(
         .executableTarget(
             name: "pgraft-transport",
             dependencies: [
-                "PGRaftKit", "PGRaftBytes", "CShims",
+                "PGRaftKit", "PGRaftBytes", "CShims", "PGRaftTLS",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -183,7 +201,8 @@ let package = Package(
         .testTarget(name: "BenchCoreTests", dependencies: ["PGRaftBenchCore"]),
         .testTarget(
             name: "NodeMachineTests", dependencies: ["RaftCore", "PGRaftStateMachine", "PGRaftNode", "PGRaftClient", "GoldenScripts"], exclude: ["testdata"]),
-        .testTarget(name: "PGRaftKitTests", dependencies: ["PGRaftKit", "PGRaftBytes", "PGRaftClient", "PGRaftBridge", "CShims", "PGRaftTestSupport"]),
+        .testTarget(
+            name: "PGRaftKitTests", dependencies: ["PGRaftKit", "PGRaftBytes", "PGRaftClient", "PGRaftBridge", "CShims", "PGRaftTestSupport", "PGRaftTLS"]),
         .testTarget(
             name: "StorageTests",
             dependencies: ["PGRaftStorage", "PGRaftStorageProtocol", "PGRaftKit", "PGRaftBytes", "PGRaftTestSupport", "RaftCore", .product(name: "Logging", package: "swift-log")]
@@ -203,7 +222,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["PGRaftPostgres", "PGRaftBridge", "PGRaftTestSupport"]),
         // What plugins/bridge adds to the libraries: the spec of the server from the configuration.
         .testTarget(name: "BridgePluginTests", dependencies: ["pgraft-bridge", "PGRaftKit", "PGRaftPostgres"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["PGRaftKit", "PGRaftBytes", "PGRaftTestSupport", "PGRaftPostgres", "RaftSim"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["PGRaftKit", "PGRaftBytes", "PGRaftTestSupport", "PGRaftPostgres", "RaftSim", "PGRaftTLS"]),
     ],
     swiftLanguageModes: [.v6]
 )

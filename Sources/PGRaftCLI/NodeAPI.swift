@@ -20,7 +20,11 @@ public struct NodeAPI: Sendable {
     /// reached on 127.0.0.1. `environment` may carry `PGRAFT_API_TOKEN`.
     public init(config: NodeConfig, environment: [String: String] = ProcessInfo.processInfo.environment) {
         if let given = environment["PGRAFT_API_TOKEN"], !given.isEmpty {
-            (token, tokenOrigin) = (given, "pgraftctl sent $PGRAFT_API_TOKEN")
+            // Printable ASCII without spaces, as api.token_file's: a line break would end the header.
+            let printable = given.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F }
+            (token, tokenOrigin) = printable
+                ? (given, "pgraftctl sent $PGRAFT_API_TOKEN")
+                : (nil, "pgraftctl sent no token: $PGRAFT_API_TOKEN is not printable ASCII without spaces")
         } else if let path = config.api.tokenFile {
             do {
                 (token, tokenOrigin) = (try APITokens.load(path: path).first, "pgraftctl sent the first token of \(path)")

@@ -15,7 +15,7 @@ struct PGRaftCtl: ParsableCommand {
             """,
         subcommands: [
             ListCommand.self, StatusCommand.self, RestartCommand.self, LogsCommand.self, ReloadCommand.self, StopCommand.self,
-            ConfigCommand.self, ClusterCommand.self, KVCommand.self, LogCommand.self, SecretCommand.self,
+            ConfigCommand.self, ClusterCommand.self, KVCommand.self, LogCommand.self, SecretCommand.self, CertCommand.self,
         ])
 
     /// Accepts `--config` and `--socket` before the subcommand too (`pgraftctl --config F status`), as

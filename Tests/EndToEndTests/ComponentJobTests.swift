@@ -383,6 +383,18 @@ extension EndToEnd {
             #expect((try? member.receiveFrame(within: 5_000))?.type == PeerFrameType.ping)
         }
 
+        @Test func framesBehindARefusedGreetingAreNeverReadAsANewOne() throws {
+            let node = try node()
+            let socket = try BlockingSocket.connect(host: "127.0.0.1", port: node.listenPort, timeoutSeconds: 10)
+            let stranger = Frame(type: PeerFrameType.hello, payload: PeerHello(clusterName: "elsewhere", nodeId: 2).encoded()).encoded()
+            let member = Frame(type: PeerFrameType.hello, payload: PeerHello(clusterName: node.clusterName, nodeId: 2).encoded()).encoded()
+            try socket.send(stranger + member)
+            #expect((try? socket.receiveFrame())?.type == PeerFrameType.refusal)
+            #expect(socket.receiveUntilClosed().closed)
+            #expect(node.waitUntil(timeout: 10) { self.transportLog(node).contains("refused peer connection") })
+            #expect(!transportLog(node).contains("peer connected"), "\(transportLog(node))")
+        }
+
         @Test func aWelcomedPeerIsPingedWhenIdleAndDroppedWhenSilentForPeerTimeout() throws {
             let node = try node()
             let peer = try BlockingSocket.connect(host: "127.0.0.1", port: node.listenPort, timeoutSeconds: 10)

@@ -160,7 +160,52 @@ extension EndToEnd {
                 self.transportLog(dialer).contains("refused this node") || self.transportLog(dialer).contains("could not prove the cluster secret")
             }, "\(transportLog(dialer))")
             #expect(transportLog(dialer).contains("peer 2 at 127.0.0.1:\(acceptor.listenPort) could not prove the cluster secret"))
+            // The accepting node, which never got a proof, says so too.
+            #expect(acceptor.waitUntil(timeout: 20) { self.transportLog(acceptor).contains("hung up after the challenge without proving") },
+                "\(transportLog(acceptor))")
             #expect(!transportLog(dialer).contains("peer connected") && !transportLog(acceptor).contains("peer connected"))
+        }
+
+        @Test func aRaftFrameInsteadOfTheProofIsRefused() throws {
+            let (node, _) = try securedNode()
+            let (socket, _) = try challenge(node, nonce: PeerAuthentication.nonce())
+            try socket.send(Frame(type: PeerFrameType.raft, payload: [1, 2, 3]).encoded())
+            let refused = try refusal(on: socket)
+            #expect(refused.kind == .unauthenticated && refused.reason.contains("expected the proof of the cluster secret"), "\(refused.reason)")
+            #expect(!transportLog(node).contains("peer connected"))
+        }
+
+        @Test func aNodeWithTheSecretHangsUpOnAPeerThatWelcomesItWithoutProvingIt() throws {
+            // Node 1 dials "node 2", which is this test: it welcomes without a challenge.
+            let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(listener) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            #expect(bound == 0)
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            bound = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+            #expect(listen(listener, 4) == 0)
+            let port = Int(UInt16(bigEndian: address.sin_port))
+
+            let node = try NodeSandbox(extra: "peer_timeout: 1000\n")
+            sandboxes.append(node)
+            let path = try secretFile(node, Self.secretText)
+            try node.write(yaml: node.readYAML() + "cluster_secret_file: \(path)\nmembers:\n  - id: 1\n    address: 127.0.0.1:\(node.listenPort)\n  - id: 2\n    address: 127.0.0.1:\(port)\n")
+            try node.start()
+            #expect(node.waitAllRunning(timeout: 60), "\(node.supervisorOutput)")
+            let impostor = try #require(BlockingSocket.accept(on: listener, timeoutSeconds: 20))
+            let hello = try PeerHello.decode(try impostor.receiveFrame().payload)
+            #expect(hello.nodeId == 1 && hello.nonce?.count == PeerAuthentication.nonceBytes)
+            var writer = ByteWriter()
+            writer.u64(2)
+            try impostor.send(Frame(type: PeerFrameType.welcome, payload: writer.bytes).encoded())
+            try impostor.send(Frame(type: PeerFrameType.raft, payload: [9, 9]).encoded())
+            #expect(impostor.receiveUntilClosed().closed, "node 1 must hang up")
+            #expect(node.waitUntil(timeout: 10) { self.transportLog(node).contains("welcomed this node without proving the cluster secret") },
+                "\(transportLog(node))")
+            #expect(!transportLog(node).contains("peer connected"))
         }
 
         @Test func aSecretFileOthersMayReadLeavesTheTransportFailedWithTheFix() throws {

@@ -294,7 +294,8 @@ struct ConfigTests {
             let errors = ConfigFixture.errors(ConfigFixture.minimal + "listen_address: \(address)\n")
             #expect(errors.count == 1, "\(address)")
             #expect(errors.first?.contains("t.yaml:7:17: listen_address:") == true, "\(errors)")
-            #expect(errors.first?.contains("Set cluster_secret_file (the same file on every node") == true)
+            #expect(errors.first?.contains("Set tls (certificates from one authority") == true)
+            #expect(errors.first?.contains("cluster_secret_file (the same file on every node") == true)
             #expect(errors.first?.contains("allow_unauthenticated_peers: true") == true)
         }
         for loopback in ["127.0.0.1", "127.1.2.3", "localhost", "\"::1\""] {
@@ -312,6 +313,27 @@ struct ConfigTests {
         }
     }
 
+    @Test func aTLSSectionNamesItsFilesAndNeedsAnAuthorityAndAuthenticatesPeers() throws {
+        let config = try ConfigFixture.parse(
+            ConfigFixture.minimal + """
+                listen_address: 10.0.0.1
+                tls:
+                  cert_file: node.crt
+                  key_file: /etc/pgraft/node.key
+                  ca_file: ca.crt
+                allow_unauthenticated_peers: false
+
+                """)
+        #expect(config.tls == TLSFiles(certFile: "/etc/pgraft/node.crt", keyFile: "/etc/pgraft/node.key", caFile: "/etc/pgraft/ca.crt"))
+        #expect(try NodeConfig.parse(yaml: config.effectiveYAML(), file: "e.yaml", baseDirectory: "/") == config)
+        #expect(ConfigFixture.errors(ConfigFixture.minimal + "tls:\n  cert_file: a\n  key_file: b\n") == [
+            "t.yaml:7:1: tls: ca_file is required: the authority the other nodes' certificates must be signed by"
+        ])
+        #expect(ConfigFixture.errors(ConfigFixture.minimal + "tls:\n  cert_file: a\n").first?.contains("key_file") == true)
+        #expect(ConfigFixture.errors(ConfigFixture.minimal + "tls: yes\n").first?.contains("tls: expected a mapping {cert_file, key_file, ca_file}") == true)
+        #expect(ConfigFixture.errors(ConfigFixture.minimal + "tls:\n  cert: a\n").contains { $0.contains("tls: unknown key 'cert'") })
+    }
+
     @Test func anAPIOtherHostsCanReachNeedsTokensOrAnExplicitWaiver() throws {
         let open = ConfigFixture.errors(ConfigFixture.minimal + "api:\n  listen_address: 0.0.0.0\n")
         #expect(open.count == 1)
@@ -321,7 +343,11 @@ struct ConfigTests {
         #expect(tokens.api.tokenFile == "/etc/pgraft/tokens" && tokens.api.auth == .writes)
         let waived = try ConfigFixture.parse(ConfigFixture.minimal + "api:\n  listen_address: 0.0.0.0\n  allow_unauthenticated: true\n")
         #expect(waived.api.allowUnauthenticated)
-        #expect(ConfigFixture.errors(ConfigFixture.minimal + "api:\n  auth: all\n") == ["t.yaml:8:9: api.auth: all needs api.token_file, the tokens requests must carry"])
+        #expect(ConfigFixture.errors(ConfigFixture.minimal + "api:\n  auth: all\n") == [
+            "t.yaml:8:9: api.auth: all needs api.token_file, the tokens requests must carry"
+        ])
+        #expect(ConfigFixture.errors(ConfigFixture.minimal + "cluster_secret_file: /s\napi:\n  token_file: /s\n").first?.contains(
+            "api.token_file: /s is also cluster_secret_file") == true)
         #expect(ConfigFixture.errors(ConfigFixture.minimal + "api:\n  token_file: t\n  auth: some\n").first?.contains("expected one of writes, reads, all") == true)
         for config in [tokens, waived] {
             #expect(try NodeConfig.parse(yaml: config.effectiveYAML(), file: "e.yaml", baseDirectory: "/") == config)

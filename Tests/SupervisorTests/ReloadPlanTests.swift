@@ -85,7 +85,7 @@ import Testing
             "node_id", "heartbeat_interval", "election_timeout", "max_log_entries", "initial_cluster_state", "members", "run_dir",
         ]),
         "transport": runtimeReads.union([
-            "cluster_name", "node_id", "listen_address", "listen_port", "peer_timeout", "cluster_secret_file", "members", "run_dir",
+            "cluster_name", "node_id", "listen_address", "listen_port", "peer_timeout", "cluster_secret_file", "tls", "members", "run_dir",
         ]),
         // node_id and run_dir: the server's application name and the passfile's directory.
         "bridge": runtimeReads.union(["node_id", "run_dir", "heartbeat_interval", "election_timeout"]).union(postgresKeys),
@@ -112,6 +112,7 @@ import Testing
         "listen_port": { $0.listenPort = 7009 },
         "peer_timeout": { $0.peerTimeout = 7 },
         "cluster_secret_file": { $0.clusterSecretFile = "/etc/pgraft/cluster.secret" },
+        "tls": { $0.tls = TLSFiles(certFile: "/etc/pgraft/n.crt", keyFile: "/etc/pgraft/n.key", caFile: "/etc/pgraft/ca.crt") },
         "allow_unauthenticated_peers": { $0.allowUnauthenticatedPeers = true },
         "heartbeat_interval": { $0.heartbeatInterval = 10 },
         "election_timeout": { $0.electionTimeout = 2000 },

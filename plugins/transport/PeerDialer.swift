@@ -22,6 +22,8 @@ final class PeerDialer: Redialing, @unchecked Sendable {
     private var nonce: [UInt8]?
     /// Whether the peer proved the cluster secret on this connection.
     private var peerProved = false
+    /// Whether the server's TLS certificate was found to name the member, on this connection.
+    private var serverVerified = false
     private var assembler = PeerChunking.Assembler()
     private var lastProblem: String?
 
@@ -41,8 +43,15 @@ final class PeerDialer: Redialing, @unchecked Sendable {
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try identity.tls?.addClientHandler(to: channel)
                     try channel.pipeline.syncOperations.addHandler(
-                        FrameChannelHandler(what: "connection to peer \(peerID)", logger: logger) { frame, context in
+                        FrameChannelHandler(
+                            what: "connection to peer \(peerID)", logger: logger,
+                            onError: { error, _ in
+                                guard PeerTLS.isTLSError(error) else { return }
+                                self.problem("TLS with peer \(peerID) at \(self.member.address) failed: \(error)")
+                            }
+                        ) { frame, context in
                             self.receive(frame, context: context)
                         })
                 }
@@ -63,6 +72,7 @@ final class PeerDialer: Redialing, @unchecked Sendable {
         guard adopt(channel) else { return }
         welcomed = false
         peerProved = false
+        serverVerified = false
         assembler = PeerChunking.Assembler()
         nonce = identity.secret.map { _ in PeerAuthentication.nonce() }
         let hello = PeerHello(clusterName: identity.cluster, nodeId: identity.nodeId, nonce: nonce)
@@ -81,12 +91,21 @@ final class PeerDialer: Redialing, @unchecked Sendable {
 
     private func receive(_ frame: Frame, context: ChannelHandlerContext) {
         if welcomed { table.heard(UInt64(member.id), channel: context.channel) }
+        if identity.tls != nil, !serverVerified {
+            // The first frame: the server's certificate must name the member dialled.
+            if let mismatch = PeerTLS.mismatch(on: context, nodeId: UInt64(member.id), cluster: identity.cluster, host: member.host) {
+                problem("peer \(member.id) at \(member.address) is not who this node dialled: \(mismatch); closed")
+                context.close(promise: nil)
+                return
+            }
+            serverVerified = true
+        }
         switch frame.type {
         case PeerFrameType.challenge where !welcomed:
             answer(frame.payload, context: context)
         case PeerFrameType.welcome where identity.secret != nil && !peerProved:
             problem("peer \(member.id) at \(member.address) welcomed this node without proving the cluster secret: "
-                + "it has no cluster_secret_file, or it is not pgraft; closed", repeats: "unproven welcome")
+                + "it is not pgraft, or something between the two nodes answers for it; closed", repeats: "unproven welcome")
             context.close(promise: nil)
         case PeerFrameType.welcome:
             welcomed = true
@@ -119,8 +138,8 @@ final class PeerDialer: Redialing, @unchecked Sendable {
     /// The peer's challenge: check its proof of the secret, then prove it in turn.
     private func answer(_ payload: [UInt8], context: ChannelHandlerContext) {
         guard let secret = identity.secret, let nonce else {
-            problem("peer \(member.id) at \(member.address) asks for a cluster secret, and this node has no cluster_secret_file: "
-                + "give every node the same one", repeats: "challenge without secret")
+            problem("peer \(member.id) at \(member.address) sent a challenge this node did not ask for (it greets without a "
+                + "cluster secret): not pgraft, or something between the two nodes; closed", repeats: "challenge without secret")
             context.close(promise: nil)
             return
         }

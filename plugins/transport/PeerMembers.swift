@@ -20,6 +20,7 @@ final class PeerMembers: @unchecked Sendable {
     private var accepted: Set<UInt64>?
     private var dialers: [UInt64: (address: String, dialer: PeerDialer)] = [:]
     private var configured: [Member]
+    private var hosts: [UInt64: String] = [:]
 
     /// Members from the configuration; `makeDialer` builds a dialer for one.
     init(
@@ -36,6 +37,9 @@ final class PeerMembers: @unchecked Sendable {
 
     /// Whose greetings to accept; nil, any node of this cluster, until consensus announces the members.
     var acceptedIds: Set<UInt64>? { lock.withLock { accepted } }
+
+    /// The host of member `id`'s address, when known (for the TLS identity check).
+    func host(of id: UInt64) -> String? { lock.withLock { hosts[id] } }
 
     /// Starts dialling the configured members.
     func start() {
@@ -73,6 +77,7 @@ final class PeerMembers: @unchecked Sendable {
     /// Dials the members with higher ids and keeps only the members' connections; `accepting`
     /// (from an announcement) also says whose greetings to accept.
     private func apply(_ members: [Member], accepting: Set<UInt64>? = nil) {
+        lock.withLock { for member in members { hosts[UInt64(member.id)] = member.host } }
         if let ids = accepting {
             lock.withLock { accepted = ids }
             table.keepOnly(ids)

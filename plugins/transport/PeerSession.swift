@@ -18,6 +18,8 @@ final class PeerSession: @unchecked Sendable {
         let nodeId: UInt64
         /// The cluster secret peers must prove (`cluster_secret_file`), or nil.
         let secret: ClusterSecret?
+        /// The peer port's TLS (`tls:`), or nil.
+        let tls: PeerTLS?
     }
 
     /// A greeting answered with a challenge, waiting for the peer's proof.
@@ -38,6 +40,9 @@ final class PeerSession: @unchecked Sendable {
     private(set) var peer: UInt64?
     private var assembler = PeerChunking.Assembler()
     private var challenged: Challenged?
+    /// Set once the connection was refused: frames already in flight behind the refused one are
+    /// dropped, never read as a new greeting.
+    private var refused = false
 
     init(identity: Identity, members: PeerMembers, table: PeerTable, logger: Logger) {
         self.identity = identity
@@ -51,26 +56,45 @@ final class PeerSession: @unchecked Sendable {
         on channel: Channel, identity: Identity, members: PeerMembers, table: PeerTable, timeoutMs: Int, logger: Logger
     ) throws {
         let session = PeerSession(identity: identity, members: members, table: table, logger: logger)
+        try identity.tls?.addServerHandler(to: channel)
         try channel.pipeline.syncOperations.addHandler(
-            FrameChannelHandler(what: "peer connection", logger: logger) { frame, context in
+            FrameChannelHandler(
+                what: "peer connection", logger: logger,
+                onError: { error, context in
+                    // A failed handshake is a refusal: the connection never reached its greeting.
+                    guard session.peer == nil, PeerTLS.isTLSError(error) else { return }
+                    session.logRefusal(PeerRefusal("TLS handshake failed: \(error)", kind: .unauthenticated), remote: context.remoteAddress.display, context: context, node: nil)
+                }
+            ) { frame, context in
                 session.receive(frame, context: context)
             })
+        let remote = channel.remoteAddress.display
         channel.closeFuture.whenComplete { _ in
             if let peer = session.peer {
                 logger.warning("lost peer", metadata: ["peer": "\(peer)"])
                 table.disconnected(peer, channel: channel)
+            } else if let challenged = session.challenged, !session.refused {
+                // The dialling node checked this node's proof and hung up: it holds another secret.
+                logger.warning(
+                    "refused peer connection",
+                    metadata: [
+                        "remote": "\(remote)",
+                        "reason": .string(
+                            "node \(challenged.hello.nodeId) hung up after the challenge without proving the cluster secret: "
+                                + "its cluster_secret_file differs from this node's, or it is not pgraft"),
+                    ])
             }
         }
         channel.eventLoop.scheduleTask(in: .milliseconds(Int64(timeoutMs))) {
-            guard session.peer == nil, channel.isActive else { return }
-            logger.warning(
-                "closing peer connection",
-                metadata: ["remote": "\(channel.remoteAddress.display)", "reason": "no greeting within peer_timeout \(timeoutMs) ms"])
+            guard session.peer == nil, !session.refused, channel.isActive else { return }
+            let missing = session.challenged == nil ? "no greeting" : "no proof of the cluster secret"
+            logger.warning("closing peer connection", metadata: ["remote": "\(remote)", "reason": "\(missing) within peer_timeout \(timeoutMs) ms"])
             channel.close(promise: nil)
         }
     }
 
     func receive(_ frame: Frame, context: ChannelHandlerContext) {
+        guard !refused else { return }
         if let peer {
             table.heard(peer, channel: context.channel)
             switch frame.type {
@@ -108,6 +132,12 @@ final class PeerSession: @unchecked Sendable {
             cluster: identity.cluster, ownId: identity.nodeId, members: members.acceptedIds, hasSecret: identity.secret != nil)
         {
             refuse(refusal, remote: remote, context: context, node: hello.nodeId)
+            return
+        }
+        if identity.tls != nil,
+            let mismatch = PeerTLS.mismatch(on: context, nodeId: hello.nodeId, cluster: identity.cluster, host: members.host(of: hello.nodeId))
+        {
+            refuse(PeerRefusal("node \(hello.nodeId) is not who it says: \(mismatch)", kind: .unauthenticated), remote: remote, context: context, node: hello.nodeId)
             return
         }
         if let secret = identity.secret, let nonce = hello.nonce {
@@ -151,7 +181,7 @@ final class PeerSession: @unchecked Sendable {
         if case .heldBy(let holder) = table.claim(hello.nodeId, channel: context.channel) {
             let refusal = PeerRefusal(
                 "node \(hello.nodeId) is already connected from \(holder); this greeting with the same id came from \(remote) "
-                    + "(is a copy of node \(hello.nodeId)'s configuration running on a second host?)",
+                    + "(a second process with this node_id, or the member reconnecting before its old connection was seen to close)",
                 kind: .duplicate)
             refuse(refusal, remote: remote, context: context, node: hello.nodeId)
             return
@@ -162,7 +192,7 @@ final class PeerSession: @unchecked Sendable {
         FrameChannelHandler.send(Frame(type: PeerFrameType.welcome, payload: writer.bytes), on: context)
         logger.info(
             "peer connected",
-            metadata: ["peer": "\(hello.nodeId)", "remote": "\(remote)", "authenticated": "\(identity.secret != nil ? "secret" : "no")"])
+            metadata: ["peer": "\(hello.nodeId)", "remote": "\(remote)", "authenticated": "\(identity.authentication)"])
     }
 
     private func refuse(_ reason: String, remote: String, context: ChannelHandlerContext) {
@@ -170,9 +200,22 @@ final class PeerSession: @unchecked Sendable {
     }
 
     private func refuse(_ refusal: PeerRefusal, remote: String, context: ChannelHandlerContext, node: UInt64?) {
+        refused = true
+        logRefusal(refusal, remote: remote, context: context, node: node)
+        let channel = context.channel
+        context.writeAndFlush(
+            NIOAny(context.channel.allocator.buffer(bytes: Frame(type: PeerFrameType.refusal, payload: refusal.encoded()).encoded()))
+        ).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    /// Logs a refusal as a warning, or at debug level when the same one was logged within the minute.
+    func logRefusal(_ refusal: PeerRefusal, remote: String, context: ChannelHandlerContext, node: UInt64?) {
         var metadata: Logger.Metadata = ["remote": "\(remote)", "reason": "\(refusal.reason)"]
-        // Repeats are recognised by node id, or by host: a retrying node connects from a new port each time.
-        let source = node.map { "node \($0)" } ?? context.remoteAddress?.ipAddress ?? remote
+        // Repeats are recognised by node id, or by host: a retrying node connects from a new port each
+        // time. An unproven claim to an id is also keyed by host, so a stranger claiming a member's id
+        // does not hide in that member's quiet minute.
+        let host = context.remoteAddress?.ipAddress ?? remote
+        let source = node.map { refusal.kind == .unauthenticated ? "node \($0) from \(host)" : "node \($0)" } ?? host
         // A duplicate's reason names its connection's port, new on every retry: repeats are the kind.
         let repeated = refusal.kind == .duplicate ? "a duplicate" : refusal.reason
         if let heldBack = Self.refusals.pass("\(source) \(repeated)", nowMs: pgr_monotonic_ms()) {
@@ -181,9 +224,17 @@ final class PeerSession: @unchecked Sendable {
         } else {
             logger.debug("refused peer connection again", metadata: metadata)
         }
-        let channel = context.channel
-        context.writeAndFlush(
-            NIOAny(context.channel.allocator.buffer(bytes: Frame(type: PeerFrameType.refusal, payload: refusal.encoded()).encoded()))
-        ).whenComplete { _ in channel.close(promise: nil) }
     }
+}
+
+extension PeerSession.Identity {
+    /// How peers prove who they are, for the log: `tls+secret`, `tls`, `secret` or `no`.
+    var authentication: String {
+        [tls.map { _ in "tls" }, secret.map { _ in "secret" }].compactMap { $0 }.joined(separator: "+").nonEmpty ?? "no"
+    }
+}
+
+extension String {
+    /// Nil when empty.
+    var nonEmpty: String? { isEmpty ? nil : self }
 }

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import PGRaftKit
+import PGRaftTLS
 
 /// `pgraft-transport`: owns the node's TCP port for the other nodes (`listen_address:listen_port`).
 /// This stage binds the port and accepts peer connections: a connection must greet within
@@ -17,9 +18,11 @@ enum TransportMain {
             let config = context.config
             let logger = context.logger
             let identity = PeerSession.Identity(
-                cluster: config.clusterName, nodeId: UInt64(config.nodeId), secret: try config.clusterSecretFile.map { path throws(SecretFileError) in try ClusterSecret.load(path: path) })
-            if identity.secret == nil {
-                logger.notice("peers are not authenticated: set cluster_secret_file to refuse processes that only know the cluster name")
+                cluster: config.clusterName, nodeId: UInt64(config.nodeId),
+                secret: try config.clusterSecretFile.map { path throws(SecretFileError) in try ClusterSecret.load(path: path) },
+                tls: try config.tls.map { files throws(TLSFilesError) in try PeerTLS(files: files, logger: logger) })
+            if identity.secret == nil && identity.tls == nil {
+                logger.notice("peers are not authenticated: set tls or cluster_secret_file to refuse processes that only know the cluster name")
             }
             let loop = MultiThreadedEventLoopGroup.singleton.next()
             let counters = context.slot.flatMap { slot in context.segment?.counters(at: slot) }
@@ -36,7 +39,9 @@ enum TransportMain {
                         on: channel, identity: identity, members: members, table: table, timeoutMs: config.peerTimeout, logger: logger)
                 }
             }
-            logger.info("listening for peers", metadata: ["address": "\(config.listenAddress):\(config.listenPort)"])
+            logger.info(
+                "listening for peers",
+                metadata: ["address": "\(config.listenAddress):\(config.listenPort)", "authentication": "\(identity.authentication)"])
             let hub = ConsensusLink(path: config.consensusSocketPath, table: table, members: members, loop: loop, logger: logger)
             members.start()
             hub.start()

@@ -54,14 +54,15 @@ extension ConfigReader {
             let at = api.value("listen_port") != nil ? api.mark("listen_port") : top.mark("listen_port")
             error(at, "api.listen_port: \(config.listenPort) is also listen_port on \(config.api.listenAddress); the peer listener and the HTTP API need different ports")
         }
-        if isValid("listen_address", "cluster_secret_file", "allow_unauthenticated_peers"), config.clusterSecretFile == nil,
-            !config.allowUnauthenticatedPeers, !ConfigSyntax.isLoopback(config.listenAddress)
+        if isValid("listen_address", "cluster_secret_file", "tls", "allow_unauthenticated_peers"), config.clusterSecretFile == nil,
+            config.tls == nil, !config.allowUnauthenticatedPeers, !ConfigSyntax.isLoopback(config.listenAddress)
         {
             error(
                 top.mark("listen_address"),
                 "listen_address: \(config.listenAddress) can be reached from other hosts, and nothing authenticates peers: "
-                    + "any process that knows the cluster name could join the vote. Set cluster_secret_file (the same file on every node; "
-                    + "pgraftctl secret init FILE makes one), or allow_unauthenticated_peers: true to accept that risk")
+                    + "any process that knows the cluster name could join the vote. Set tls (certificates from one authority; "
+                    + "pgraftctl cert makes them) or cluster_secret_file (the same file on every node; pgraftctl secret init FILE "
+                    + "makes one), or allow_unauthenticated_peers: true to accept that risk")
         }
         if isValid("api.listen_address", "api.token_file", "api.allow_unauthenticated"), config.api.tokenFile == nil,
             !config.api.allowUnauthenticated, !ConfigSyntax.isLoopback(config.api.listenAddress)
@@ -70,12 +71,19 @@ extension ConfigReader {
                 sections["api"]?.mark("listen_address") ?? top.anchor,
                 "api.listen_address: \(config.api.listenAddress) can be reached from other hosts, and nothing authenticates requests: "
                     + "anyone who reaches it could write keys, change the membership or move leadership. Set api.token_file "
-                    + "(bearer tokens, one per line; pgraftctl secret init FILE makes one), or api.allow_unauthenticated: true to accept that risk")
+                    + "(bearer tokens, one per line; pgraftctl secret init FILE makes one), or api.allow_unauthenticated: true "
+                    + "to accept that risk")
         }
         if isValid("api.auth"), let api = sections["api"], api.value("auth") != nil, config.api.auth != APISettings.defaults.auth,
             config.api.tokenFile == nil
         {
             error(api.mark("auth"), "api.auth: \(config.api.auth.rawValue) needs api.token_file, the tokens requests must carry")
+        }
+        if isValid("cluster_secret_file", "api.token_file"), let secret = config.clusterSecretFile, secret == config.api.tokenFile {
+            error(
+                sections["api"]?.mark("token_file") ?? top.anchor,
+                "api.token_file: \(secret) is also cluster_secret_file: pgraftctl would send the cluster secret as a bearer token, "
+                    + "where a sniffed request would let anyone join the vote; use two files")
         }
         crossCheckPostgres(config, top: top, sections: sections)
         let supervisor = config.supervisor

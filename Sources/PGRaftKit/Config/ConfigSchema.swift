@@ -16,6 +16,7 @@ enum ConfigSchema {
             .int("listen_port", \.listenPort, default: nil, range: portRange, readers: .components(["transport"])),
             .int("peer_timeout", \.peerTimeout, default: 2000, range: 1...600_000, readers: .components(["transport"])),
             .optionalFile("cluster_secret_file", \.clusterSecretFile, readers: .components(["transport"])),
+            .tls("tls", \.tls, caRequired: true, readers: .components(["transport"])),
             // Checked when the file is read (ConfigReader.crossCheck); no component acts on it.
             .bool("allow_unauthenticated_peers", \.allowUnauthenticatedPeers, default: false, readers: .supervisor),
             .int("heartbeat_interval", \.heartbeatInterval, default: 100, range: 1...60_000, readers: .components(["consensus", "bridge"])),

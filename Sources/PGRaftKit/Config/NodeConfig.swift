@@ -25,6 +25,8 @@ public struct NodeConfig: Sendable, Equatable {
     /// The file of the key every node shares, with which peers prove at the handshake that they
     /// belong to the cluster (`cluster_secret_file`, absolute; nil: none). See `ClusterSecret`.
     public var clusterSecretFile: String?
+    /// TLS on the peer port, with mutual authentication (`tls:`; nil: plain TCP). See `TLSFiles`.
+    public var tls: TLSFiles?
     /// Whether a `listen_address` that other hosts can reach may go without peer authentication
     /// (`allow_unauthenticated_peers`, default false: such a configuration is refused).
     public var allowUnauthenticatedPeers: Bool
@@ -66,8 +68,10 @@ public struct NodeConfig: Sendable, Equatable {
         heartbeatInterval: Int, electionTimeout: Int, maxLogEntries: Int, debugEnabled: Bool,
         healthPeriodMs: Int, initialClusterState: InitialClusterState = .new, members: [Member], dataDir: String, runDir: String, logDir: String,
         log: LogSettings, api: APISettings, postgres: PostgresSettings?, supervisor: SupervisorSettings,
-        components: [ComponentSpec], path: String, clusterSecretFile: String? = nil, allowUnauthenticatedPeers: Bool = false
+        components: [ComponentSpec], path: String, clusterSecretFile: String? = nil, allowUnauthenticatedPeers: Bool = false,
+        tls: TLSFiles? = nil
     ) {
+        self.tls = tls
         self.clusterSecretFile = clusterSecretFile
         self.allowUnauthenticatedPeers = allowUnauthenticatedPeers
         self.clusterName = clusterName
@@ -104,6 +108,7 @@ public struct NodeConfig: Sendable, Equatable {
         clusterName == other.clusterName && nodeId == other.nodeId && listenAddress == other.listenAddress
             && listenPort == other.listenPort && peerTimeout == other.peerTimeout
             && clusterSecretFile == other.clusterSecretFile && allowUnauthenticatedPeers == other.allowUnauthenticatedPeers
+            && tls == other.tls
             && heartbeatInterval == other.heartbeatInterval && electionTimeout == other.electionTimeout
             && maxLogEntries == other.maxLogEntries && debugEnabled == other.debugEnabled
             && healthPeriodMs == other.healthPeriodMs && initialClusterState == other.initialClusterState
@@ -142,5 +147,12 @@ public struct NodeConfig: Sendable, Equatable {
     /// The log file of `component` (or of `pgraftd` itself): `<log_dir>/<component>.log`.
     public func logFilePath(component: String) -> String {
         logDir + "/" + component + ".log"
+    }
+}
+
+extension NodeConfig {
+    /// What is wrong with `name` as a `cluster_name`, or nil: for tools that take one as an argument.
+    public static func clusterNameProblem(_ name: String) -> String? {
+        ConfigSyntax.clusterNameProblem(name)
     }
 }

@@ -9,7 +9,9 @@ import Foundation
 /// name is refused. It never leaves the process: its description, debug description and mirror
 /// show no byte of it.
 public struct ClusterSecret: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    /// The fewest bytes a secret may have: 256 bits, the strength of the HMAC-SHA256 it keys.
+    /// The fewest bytes a secret may have. Bytes of text, not of randomness: 32 base64 characters
+    /// carry 192 random bits, 32 hex characters 128, a typed phrase far fewer; `pgraftctl secret
+    /// init` writes 48 random bytes (64 base64 characters).
     public static let minimumBytes = 32
     /// The most bytes read: a secret is a line of text, not a file's worth.
     public static let maximumBytes = 4096

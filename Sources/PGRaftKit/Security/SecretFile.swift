@@ -5,19 +5,24 @@ import Foundation
 #endif
 
 /// A file that holds a secret (the cluster secret, the API's tokens): read only when it is a
-/// regular file, not a symbolic link, that no one but its owner may read or write, like an SSH key
-/// or PostgreSQL's server key, and small.
+/// regular file (a symbolic link is followed, as secret stores mount them) that belongs to this
+/// process's user or to root and that no one else may read or write, like an SSH key or
+/// PostgreSQL's server key, and small.
 public enum SecretFile {
     /// The bytes of the file at `path`, named by `setting` in errors.
     /// - Throws: `SecretFileError` naming the setting, the file and what is wrong, never its content.
     public static func read(path: String, setting: String, maxBytes: Int) throws(SecretFileError) -> [UInt8] {
         func failure(_ problem: String) -> SecretFileError { SecretFileError(setting: setting, path: path, problem) }
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        // Non-blocking: a FIFO at the path must not hang the component; it is refused below.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { throw failure("cannot open it: \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw failure("cannot stat it: \(String(cString: strerror(errno)))") }
         guard status.st_mode & S_IFMT == S_IFREG else { throw failure("it is not a regular file") }
+        guard status.st_uid == geteuid() || status.st_uid == 0 else {
+            throw failure("it belongs to uid \(status.st_uid), neither this process's user (uid \(geteuid())) nor root: run chown on it")
+        }
         guard status.st_mode & 0o077 == 0 else {
             throw failure("group or others may read or write it (mode \(String(status.st_mode & 0o777, radix: 8))): run chmod 600 \(path)")
         }

@@ -15,12 +15,18 @@ public final class FrameChannelHandler: ChannelInboundHandler {
     private let logger: Logger
     private let what: String
     private let onFrame: FrameCallback
+    private let onError: ((Error, ChannelHandlerContext) -> Void)?
 
-    /// A handler for a connection described as `what` in the log (e.g. "peer connection").
-    public init(what: String, logger: Logger, maxPayload: Int = Frame.defaultMaxPayload, onFrame: @escaping FrameCallback) {
+    /// A handler for a connection described as `what` in the log (e.g. "peer connection");
+    /// `onError` hears an I/O or TLS error before the connection closes.
+    public init(
+        what: String, logger: Logger, maxPayload: Int = Frame.defaultMaxPayload,
+        onError: ((Error, ChannelHandlerContext) -> Void)? = nil, onFrame: @escaping FrameCallback
+    ) {
         self.decoder = FrameDecoder(maxPayload: maxPayload)
         self.what = what
         self.logger = logger
+        self.onError = onError
         self.onFrame = onFrame
     }
 
@@ -34,7 +40,7 @@ public final class FrameChannelHandler: ChannelInboundHandler {
         } catch {
             logger.warning(
                 "closing \(what)",
-                metadata: ["remote": "\(context.remoteAddress.map { "\($0)" } ?? "local")", "reason": "\(error)"])
+                metadata: ["remote": "\(context.remoteAddress.display)", "reason": "\(error)"])
             context.close(promise: nil)
         }
     }
@@ -46,6 +52,7 @@ public final class FrameChannelHandler: ChannelInboundHandler {
 
     /// Any I/O error ends this connection.
     public func errorCaught(context: ChannelHandlerContext, error: Error) {
+        onError?(error, context)
         context.close(promise: nil)
     }
 }
