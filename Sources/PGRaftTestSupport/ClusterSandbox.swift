@@ -21,23 +21,41 @@ public final class ClusterSandbox: @unchecked Sendable {
 
     /// Writes the configurations of `size` founding members; `extra` is appended to every YAML,
     /// `perNode(id)` to node `id`'s, and `supervisor` overrides keys of its `supervisor:` section.
+    /// With `network`, node `i` runs on lab host `i` at its address, and the nodes prove a cluster
+    /// secret to each other (their peer port is reachable from the other hosts).
     public init(
         size: Int = 3, heartbeatMs: Int = 50, electionTimeoutMs: Int = 500, extra: String = "", supervisor: [String: String] = [:],
-        perNode: (Int) -> String = { _ in "" }
+        network: NetworkLab? = nil, perNode: (Int) -> String = { _ in "" }
     ) throws {
         clusterName = "c\(getpid())-\(UUID().uuidString.prefix(6).lowercased())"
         self.heartbeatMs = heartbeatMs
         self.electionTimeoutMs = electionTimeoutMs
+        var extra = extra
+        if network != nil { extra += "cluster_secret_file: \(try Self.writeSecret(name: clusterName))\n" }
         self.extra = extra
         self.supervisor = supervisor
         let ports = try LoopbackPorts.free(2 * size)
-        let members = (1...size).map { "  - id: \($0)\n    address: 127.0.0.1:\(ports[2 * ($0 - 1)])" }.joined(separator: "\n")
+        let host: (Int) -> String = { network?.address($0) ?? "127.0.0.1" }
+        let members = (1...size).map { "  - id: \($0)\n    address: \(host($0)):\(ports[2 * ($0 - 1)])" }.joined(separator: "\n")
         let name = clusterName
         nodes = try (1...size).map { id in
-            try NodeSandbox(
+            let node = try NodeSandbox(
                 cluster: name, nodeId: id, listenPort: ports[2 * (id - 1)], apiPort: ports[2 * (id - 1) + 1],
-                extra: Self.settings(heartbeatMs, electionTimeoutMs, extra) + perNode(id) + "\nmembers:\n" + members + "\n", supervisor: supervisor)
+                extra: Self.settings(heartbeatMs, electionTimeoutMs, extra) + perNode(id) + "\nmembers:\n" + members + "\n", supervisor: supervisor,
+                listenAddress: host(id))
+            if let network { node.host = (network, id) }
+            return node
         }
+    }
+
+    /// Writes a random owner-only cluster secret for cluster `name` and returns its path.
+    private static func writeSecret(name: String) throws -> String {
+        let path = NSTemporaryDirectory() + "pgraft-secret-\(name)"
+        let text = (0..<48).map { _ in String(UInt8.random(in: 0...255), radix: 16) }.joined()
+        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw ClusterFailure(description: "cannot write the cluster secret \(path)")
+        }
+        return path
     }
 
     private static func settings(_ heartbeatMs: Int, _ electionTimeoutMs: Int, _ extra: String) -> String {
@@ -121,6 +139,7 @@ public final class ClusterSandbox: @unchecked Sendable {
     /// Stops every node and removes their directories.
     public func cleanUp() {
         for node in nodes { node.cleanUp() }
+        try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "pgraft-secret-\(clusterName)")
     }
 }
 

@@ -22,6 +22,9 @@ public final class NodeSandbox: @unchecked Sendable {
     public let nodeId: Int
     /// The supervisor process, once started.
     public private(set) var process: SpawnedProcess?
+    /// Runs the node inside this network lab host (`NetworkLab.inside`), or on this machine's
+    /// network when nil.
+    public var host: (lab: NetworkLab, node: Int)?
 
     /// Supervisor settings of every sandbox unless a test overrides them: a watchdog of 30 periods of
     /// 100 ms (3 s), loose enough that a busy 2-core machine does not look like a hang.
@@ -40,7 +43,7 @@ public final class NodeSandbox: @unchecked Sendable {
     /// list) is appended to the generated YAML.
     public init(
         cluster: String, nodeId: Int, listenPort: Int, apiPort: Int, extra: String, supervisor: [String: String] = [:],
-        healthPeriodMs: Int = 100
+        healthPeriodMs: Int = 100, listenAddress: String = "127.0.0.1"
     ) throws {
         let base = NSTemporaryDirectory() + "pgraft-test-\(getpid())-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
@@ -54,15 +57,17 @@ public final class NodeSandbox: @unchecked Sendable {
         let section = "supervisor:\n" + settings.keys.sorted().map { "  \($0): \(settings[$0]!)" }.joined(separator: "\n")
         try write(yaml: Self.yaml(
             cluster: clusterName, nodeId: nodeId, listenPort: listenPort, apiPort: apiPort, healthPeriodMs: healthPeriodMs,
-            extra: section + "\n" + extra))
+            extra: section + "\n" + extra, listenAddress: listenAddress))
     }
 
     /// A node YAML using relative directories below the file.
-    public static func yaml(cluster: String, nodeId: Int = 1, listenPort: Int, apiPort: Int, healthPeriodMs: Int, extra: String) -> String {
+    public static func yaml(
+        cluster: String, nodeId: Int = 1, listenPort: Int, apiPort: Int, healthPeriodMs: Int, extra: String, listenAddress: String = "127.0.0.1"
+    ) -> String {
         """
         cluster_name: \(cluster)
         node_id: \(nodeId)
-        listen_address: 127.0.0.1
+        listen_address: \(listenAddress)
         listen_port: \(listenPort)
         health_period_ms: \(healthPeriodMs)
         data_dir: data
@@ -91,8 +96,9 @@ public final class NodeSandbox: @unchecked Sendable {
         let out = open(directory + "/pgraftd.out", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard out >= 0 else { throw SystemError("open \(directory)/pgraftd.out") }
         defer { close(out) }
-        process = try SpawnedProcess(
-            path: BuildProducts.path("pgraftd"), arguments: ["--config", configPath], stdout: out, stderr: out)
+        var command = (path: BuildProducts.path("pgraftd"), arguments: ["--config", configPath])
+        if let host { command = host.lab.inside(host.node, [command.path] + command.arguments) }
+        process = try SpawnedProcess(path: command.path, arguments: command.arguments, stdout: out, stderr: out)
     }
 
     /// What `pgraftd` printed.
