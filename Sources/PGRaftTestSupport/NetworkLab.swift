@@ -67,9 +67,14 @@ public final class NetworkLab: @unchecked Sendable {
     /// Node `node`'s address.
     public func address(_ node: Int) -> String { "\(subnet).\(node)" }
 
-    /// The command that runs `arguments` inside node `node`'s namespace.
-    public func inside(_ node: Int, _ arguments: [String]) -> (path: String, arguments: [String]) {
-        (Self.ip, ["netns", "exec", namespaces[node - 1]] + arguments)
+    /// The command that runs `arguments` inside node `node`'s namespace; with `privateSharedMemory`,
+    /// over a `/dev/shm` of its own, as on another machine (a second pgraftd with the same cluster
+    /// name and node id would otherwise meet the first one's segment).
+    public func inside(_ node: Int, _ arguments: [String], privateSharedMemory: Bool = false) -> (path: String, arguments: [String]) {
+        guard privateSharedMemory else { return (Self.ip, ["netns", "exec", namespaces[node - 1]] + arguments) }
+        // `ip netns exec` gives the command a mount namespace of its own, so this tmpfs is its alone.
+        let script = "mount -t tmpfs -o mode=1777 pgraft-shm /dev/shm && exec \"$@\""
+        return (Self.ip, ["netns", "exec", namespaces[node - 1], "/bin/sh", "-c", script, "sh"] + arguments)
     }
 
     /// What node `from` sends to each of `to` is dropped from now on (a one-way cut).

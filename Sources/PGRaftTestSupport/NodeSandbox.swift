@@ -25,6 +25,8 @@ public final class NodeSandbox: @unchecked Sendable {
     /// Runs the node inside this network lab host (`NetworkLab.inside`), or on this machine's
     /// network when nil.
     public var host: (lab: NetworkLab, node: Int)?
+    /// With `host`, whether the node gets a `/dev/shm` of its own, as on another machine.
+    public var privateSharedMemory = false
 
     /// Supervisor settings of every sandbox unless a test overrides them: a watchdog of 30 periods of
     /// 100 ms (3 s), loose enough that a busy 2-core machine does not look like a hang.
@@ -97,7 +99,9 @@ public final class NodeSandbox: @unchecked Sendable {
         guard out >= 0 else { throw SystemError("open \(directory)/pgraftd.out") }
         defer { close(out) }
         var command = (path: BuildProducts.path("pgraftd"), arguments: ["--config", configPath])
-        if let host { command = host.lab.inside(host.node, [command.path] + command.arguments) }
+        if let host {
+            command = host.lab.inside(host.node, [command.path] + command.arguments, privateSharedMemory: privateSharedMemory)
+        }
         process = try SpawnedProcess(path: command.path, arguments: command.arguments, stdout: out, stderr: out)
     }
 

@@ -25,9 +25,9 @@ extension EndToEnd {
             lab?.remove()
         }
 
-        /// A running cluster of `size` nodes on a new lab network, a leader elected.
-        func start(size: Int = 3) throws -> (ClusterSandbox, NetworkLab, leader: Int) {
-            let lab = try NetworkLab(nodes: size)
+        /// A running cluster of `size` nodes on a new lab network of `size + spare` hosts, a leader elected.
+        func start(size: Int = 3, spare: Int = 0) throws -> (ClusterSandbox, NetworkLab, leader: Int) {
+            let lab = try NetworkLab(nodes: size + spare)
             self.lab = lab
             let cluster = try ClusterSandbox(size: size, network: lab)
             self.cluster = cluster
@@ -116,6 +116,46 @@ extension EndToEnd {
             try healAndCheck(
                 "30 % loss on every link for 5 s", cluster, lab, workload,
                 recovery: "\(under / 5) operations/s acknowledged under loss, \(elections) term change(s)")
+        }
+
+        @Test func aCopyOfANodesConfigurationOnASecondHostIsRefusedAndTheMemberKeepsItsLinks() throws {
+            let (cluster, lab, _) = try start(spare: 1)
+            let real = cluster.node(1)
+            for peer in [2, 3] {
+                #expect(real.waitUntil(timeout: 20) { cluster.log("transport", on: peer).contains("peer connected") })
+            }
+            func links(_ peer: Int) -> Int { cluster.log("transport", on: peer).components(separatedBy: "peer connected").count - 1 }
+            let linksBefore = [2, 3].map(links)
+            // Node 1's file copied to host 4 without changing node_id (only the address it listens on),
+            // with the same cluster secret: authentication cannot tell the copy from the member.
+            let copy = try NodeSandbox(
+                cluster: cluster.clusterName, nodeId: 1, listenPort: real.listenPort, apiPort: real.apiPort, extra: "",
+                listenAddress: lab.address(4))
+            defer { copy.cleanUp() }
+            let yaml = try real.readYAML().replacingOccurrences(of: "listen_address: \(lab.address(1))", with: "listen_address: \(lab.address(4))")
+            try copy.write(yaml: yaml)
+            copy.host = (lab, 4)
+            copy.privateSharedMemory = true
+            try copy.start()
+            func copyLog() -> String { (try? String(contentsOfFile: copy.directory + "/log/transport.log", encoding: .utf8)) ?? "" }
+            // Both members the copy dials refuse it, naming both connections; the copy logs why.
+            for peer in [2, 3] {
+                #expect(real.waitUntil(timeout: 30) {
+                    let log = cluster.log("transport", on: peer)
+                    return log.contains("node 1 is already connected from \(lab.address(1)):") && log.contains("came from \(lab.address(4)):")
+                }, "\(cluster.log("transport", on: peer))\n\(copy.supervisorOutput)")
+            }
+            #expect(copy.waitUntil(timeout: 20) { copyLog().contains("refused this node: node 1 is already connected") }, "\(copyLog())")
+            // While the copy keeps retrying, the member's links never flap, and writes go on.
+            let workload = KVWorkload(cluster: cluster)
+            workload.waitForProgress(100, on: real)
+            for peer in [2, 3] {
+                let log = cluster.log("transport", on: peer)
+                #expect(!log.contains("lost peer"), "node \(peer) lost a link:\n\(log)")
+            }
+            #expect([2, 3].map(links) == linksBefore, "a member's link was replaced")
+            KVWorkload.check(workload.stop(), minimum: 20)
+            _ = copy.stop()
         }
 
         @Test func aMajoritySplitFromItsMinorityKeepsWorkingAndTheMinorityRejoins() throws {
