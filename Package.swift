@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "pgraft-exec", targets: ["pgraft-exec"]),
         .executable(name: "pgraft-bench", targets: ["pgraft-bench"]),
         .executable(name: "pgraft-sim", targets: ["pgraft-sim"]),
+        .executable(name: "pgraft-fuzz", targets: ["pgraft-fuzz"]),
         .executable(name: "pgraft-transport", targets: ["pgraft-transport"]),
         .executable(name: "pgraft-consensus", targets: ["pgraft-consensus"]),
         .executable(name: "pgraft-storage", targets: ["pgraft-storage"]),
@@ -132,6 +133,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // libFuzzer harnesses of every decoder of untrusted bytes (contrib/fuzz builds them with
+        // -sanitize=fuzzer); built plainly, it replays the committed corpus (Tests/FuzzCorpus).
+        .executableTarget(
+            name: "pgraft-fuzz",
+            dependencies: [
+                "PGRaftKit", "PGRaftBytes", "RaftCore", "PGRaftStorage", "PGRaftStorageProtocol", "PGRaftStateMachine", "PGRaftAPI",
+                "PGRaftBridge",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "pgraft-transport",
             dependencies: [
@@ -177,6 +189,7 @@ let package = Package(
             name: "PGRaftAPI",
             dependencies: [
                 "PGRaftKit", "PGRaftClient", "PGRaftBridge", "CShims",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -185,7 +198,8 @@ let package = Package(
         .executableTarget(
             name: "pgraft-api",
             dependencies: [
-                "PGRaftKit", "PGRaftAPI",
+                "PGRaftKit", "PGRaftAPI", "PGRaftTLS",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -194,7 +208,14 @@ let package = Package(
         ),
         // What pgraftctl's cluster, kv and log commands need that is worth testing: argument checks,
         // the command-queue wait, output formatting.
-        .target(name: "PGRaftCLI", dependencies: ["PGRaftKit", "PGRaftClient", "PGRaftAPI", "CShims"]),
+        .target(
+            name: "PGRaftCLI",
+            dependencies: [
+                "PGRaftKit", "PGRaftClient", "PGRaftAPI", "CShims",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "RaftSim", "PGRaftNode", "PGRaftBridge", "GoldenScripts"], exclude: ["testdata"]),
         .testTarget(name: "StateMachineTests", dependencies: ["RaftCore", "PGRaftStateMachine"]),
         .testTarget(name: "BridgeTests", dependencies: ["PGRaftBridge"]),
@@ -222,7 +243,8 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["PGRaftPostgres", "PGRaftBridge", "PGRaftTestSupport"]),
         // What plugins/bridge adds to the libraries: the spec of the server from the configuration.
         .testTarget(name: "BridgePluginTests", dependencies: ["pgraft-bridge", "PGRaftKit", "PGRaftPostgres"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["PGRaftKit", "PGRaftBytes", "PGRaftTestSupport", "PGRaftPostgres", "RaftSim", "PGRaftTLS"]),
+        .testTarget(
+            name: "EndToEndTests", dependencies: ["PGRaftKit", "PGRaftBytes", "PGRaftTestSupport", "PGRaftPostgres", "RaftSim", "PGRaftTLS", "PGRaftCLI"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,30 +1,41 @@
 import PGRaftKit
 
-/// Who may make which request (`api.token_file`, `api.auth`): a request within the scope must carry
-/// `Authorization: Bearer <token>` with one of the file's tokens. Without a token file every
+/// Who may make which request (`api.token_file`, `api.tls.ca_file`, `api.auth`): a request within
+/// the scope must carry `Authorization: Bearer <token>` with one of the file's tokens, or come over
+/// a TLS connection whose client certificate chains to `api.tls.ca_file`. Without either, every
 /// request is allowed (a loopback API, or `api.allow_unauthenticated`).
 public struct APIAccess: Sendable {
-    /// The accepted tokens; nil: no authentication.
+    /// The accepted tokens; nil: none.
     let tokens: APITokens?
-    /// Which requests need one.
+    /// Whether a verified client certificate authenticates a request.
+    let clientCertificates: Bool
+    /// Which requests need credentials.
     let scope: APIAuthScope
 
-    /// Access with `tokens` (nil: open) for the requests `scope` names.
-    public init(tokens: APITokens?, scope: APIAuthScope) {
+    /// Access with `tokens` and, when `clientCertificates`, verified client certificates, for the
+    /// requests `scope` names; with neither, everything is open.
+    public init(tokens: APITokens?, clientCertificates: Bool = false, scope: APIAuthScope) {
         self.tokens = tokens
+        self.clientCertificates = clientCertificates
         self.scope = scope
     }
 
     /// Everything allowed.
     public static let open = APIAccess(tokens: nil, scope: .writes)
 
-    /// The refusal of `method` on `endpoint` carrying `authorization` (the header's value), or nil
-    /// when it may go on. A missing or unknown token is 401 with `WWW-Authenticate`, as RFC 6750
-    /// asks; the answer never repeats what the request sent.
-    func refusal(of endpoint: APIEndpoint, method: String, authorization: String?) -> APIResponse? {
-        guard let tokens, needsToken(endpoint, method: method) else { return nil }
+    /// The refusal of `method` on `endpoint` carrying `authorization` (the header's value) over a
+    /// connection with a verified client certificate or not, or nil when it may go on. Missing or
+    /// unknown credentials are 401 with `WWW-Authenticate`, as RFC 6750 asks; the answer never
+    /// repeats what the request sent.
+    func refusal(of endpoint: APIEndpoint, method: String, authorization: String?, certified: Bool = false) -> APIResponse? {
+        guard tokens != nil || clientCertificates, needsToken(endpoint, method: method) else { return nil }
+        if certified && clientCertificates { return nil }
+        guard let tokens else {
+            return Self.unauthorized("\(method) \(endpoint.name) needs a client certificate signed by api.tls.ca_file", error: nil)
+        }
         guard let authorization else {
-            return Self.unauthorized("\(method) \(endpoint.name) needs a bearer token (Authorization: Bearer TOKEN, one of api.token_file's)", error: nil)
+            let or = clientCertificates ? " or a client certificate" : ""
+            return Self.unauthorized("\(method) \(endpoint.name) needs a bearer token (Authorization: Bearer TOKEN, one of api.token_file's)\(or)", error: nil)
         }
         let parts = authorization.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {

@@ -10,11 +10,14 @@ public struct APIRequest: Sendable {
     public var body: [UInt8]
     /// The `Authorization` header's value, if any; never logged.
     public var authorization: String?
+    /// Whether the connection presented a client certificate that TLS verified against `api.tls.ca_file`.
+    public var certified: Bool
 
     /// A request for `uri` ("/path?query").
-    public init(method: String, uri: String, body: [UInt8] = [], authorization: String? = nil) {
+    public init(method: String, uri: String, body: [UInt8] = [], authorization: String? = nil, certified: Bool = false) {
         self.method = method
         self.authorization = authorization
+        self.certified = certified
         let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         rawPath = String(parts.first ?? "")
         rawQuery = parts.count > 1 ? String(parts[1]) : ""

@@ -40,7 +40,7 @@ public struct APIRouter: Sendable {
             response.headers.append(("Allow", allowed))
             return loop.makeSucceededFuture(response)
         }
-        if let refusal = access.refusal(of: endpoint, method: request.method, authorization: request.authorization) {
+        if let refusal = access.refusal(of: endpoint, method: request.method, authorization: request.authorization, certified: request.certified) {
             return loop.makeSucceededFuture(refusal)
         }
         do {

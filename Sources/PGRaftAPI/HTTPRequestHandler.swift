@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import PGRaftKit
 
 /// One HTTP/1.1 connection: collects each request's body (refusing one over the router's limit
@@ -67,8 +68,11 @@ final class HTTPRequestHandler: ChannelInboundHandler {
     }
 
     private func answer(_ head: HTTPRequestHead, body: [UInt8], context: ChannelHandlerContext) {
+        // With api.tls, TLS verified a client certificate against api.tls.ca_file if one was offered.
+        let certified = (try? context.pipeline.syncOperations.handler(type: NIOSSLHandler.self))?.peerCertificate != nil
         let request = APIRequest(
-            method: head.method.rawValue, uri: head.uri, body: body, authorization: head.headers.first(name: "Authorization"))
+            method: head.method.rawValue, uri: head.uri, body: body, authorization: head.headers.first(name: "Authorization"),
+            certified: certified)
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         router.respond(to: request, on: context.eventLoop).whenSuccess { response in
             let (handler, context) = bound.value

@@ -16,8 +16,14 @@ public struct NodeAPI: Sendable {
     /// Where the token came from, or why `api.token_file` gave none: said when a request is refused.
     let tokenOrigin: String
 
+    /// With `api.tls`, makes the HTTPS client: the server's certificate must chain to
+    /// `$PGRAFT_API_CA`, else to the peer port's `tls.ca_file`, else to `api.tls.ca_file` (one
+    /// authority signs them all when `pgraftctl cert` made them); the API's own certificate and key
+    /// are presented as the client certificate when this user can read them.
+    let tls: (@Sendable () throws(BlockingHTTPClient.Failure) -> TLSHTTPClient)?
+
     /// The API of the node configured by `config`; a wildcard listen address (0.0.0.0, ::) is
-    /// reached on 127.0.0.1. `environment` may carry `PGRAFT_API_TOKEN`.
+    /// reached on 127.0.0.1. `environment` may carry `PGRAFT_API_TOKEN` and `PGRAFT_API_CA`.
     public init(config: NodeConfig, environment: [String: String] = ProcessInfo.processInfo.environment) {
         if let given = environment["PGRAFT_API_TOKEN"], !given.isEmpty {
             // Printable ASCII without spaces, as api.token_file's: a line break would end the header.
@@ -39,10 +45,28 @@ public struct NodeAPI: Sendable {
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         self.host = ["0.0.0.0", "::", ""].contains(host) ? "127.0.0.1" : host
         port = config.api.listenPort
+        if let files = config.api.tls {
+            let roots = environment["PGRAFT_API_CA"] ?? config.tls?.caFile ?? files.caFile
+            let (host, port) = (self.host, self.port)
+            let readable = access(files.keyFile, R_OK) == 0
+            tls = { () throws(BlockingHTTPClient.Failure) -> TLSHTTPClient in
+                guard let roots else {
+                    throw .broken("the api serves TLS, and no authority to check its certificate is known: set PGRAFT_API_CA to its CA file")
+                }
+                do {
+                    return try TLSHTTPClient(
+                        host: host, port: port, trustRoots: roots, clientCertificate: readable ? (files.certFile, files.keyFile) : nil)
+                } catch {
+                    throw .broken("cannot set up TLS to the api: \(error)")
+                }
+            }
+        } else {
+            tls = nil
+        }
     }
 
     /// "host:port" as shown in messages (IPv6 in brackets).
-    public var address: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    public var address: String { (tls == nil ? "" : "https://") + (host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)") }
 
     /// `key` percent-encoded for `/v1/kv/{key}`: everything but unreserved characters and "/" is escaped.
     public static func encodePath(_ key: String) -> String {
@@ -64,10 +88,14 @@ public struct NodeAPI: Sendable {
     /// - Throws: `CLIError` with the API's `error` message for any other status, or saying the api of
     ///   this node is not reachable.
     public func call(_ method: String, _ target: String, body: [UInt8] = [], client: BlockingHTTPClient? = nil) throws(CLIError) -> [UInt8] {
-        let client = client ?? BlockingHTTPClient(host: host, port: port)
+        let headers = token.map { [("Authorization", "Bearer \($0)")] } ?? []
         let response: BlockingHTTPClient.Response
         do {
-            response = try client.request(method, target, body: body, headers: token.map { [("Authorization", "Bearer \($0)")] } ?? [])
+            if let tls, client == nil {
+                response = try tls().request(method, target, body: body, headers: headers)
+            } else {
+                response = try (client ?? BlockingHTTPClient(host: host, port: port)).request(method, target, body: body, headers: headers)
+            }
         } catch .unreachable(let reason) {
             throw CLIError("the api of node \(nodeId) at \(address) is not reachable (\(reason)); is the node running?")
         } catch {

@@ -1,5 +1,7 @@
 import Foundation
+import PGRaftCLI
 import PGRaftKit
+import PGRaftTLS
 import PGRaftTestSupport
 import Testing
 
@@ -50,6 +52,38 @@ extension EndToEnd {
             for name in ["api", "pgraftd"] {
                 let log = (try? String(contentsOfFile: node.directory + "/log/\(name).log", encoding: .utf8)) ?? ""
                 #expect(!log.contains(Self.token), "\(name).log shows the token")
+            }
+        }
+
+        @Test func overTLSAClientCertificateAuthenticatesWritesAndHealthChecksStayOpen() throws {
+            let node = try NodeSandbox()
+            sandboxes.append(node)
+            let authority = try CertificateFiles.createAuthority(in: node.directory + "/ca", name: "api test", days: 10)
+            let server = try CertificateFiles.issue(by: authority, nodeId: 1, cluster: node.clusterName, hosts: ["127.0.0.1"], days: 10, prefix: node.directory + "/api")
+            let caFile = CertificateFiles.authorityCertificate(in: node.directory + "/ca")
+            try node.write(yaml: node.readYAML().replacingOccurrences(
+                of: "api:\n", with: "api:\n  tls:\n    cert_file: \(server.certificate)\n    key_file: \(server.key)\n    ca_file: \(caFile)\n"))
+            try node.start()
+            #expect(node.waitAllRunning(timeout: 60), "\(node.supervisorOutput)")
+
+            // pgraftctl presents the API's own certificate, which the API's authority signed.
+            #expect(node.waitUntil(timeout: 30) { (try? node.ctl(["kv", "put", "k", "over-tls"]))?.status == 0 })
+            #expect(try node.ctl(["kv", "get", "k"]).stdout.contains("over-tls"))
+
+            let anonymous = try TLSHTTPClient(host: "127.0.0.1", port: node.apiPort, trustRoots: caFile)
+            #expect(try anonymous.request("GET", "/health").status == 200)
+            let refused = try anonymous.request("PUT", "/v1/kv/k", body: Array("x".utf8))
+            #expect(refused.status == 401)
+            #expect(String(decoding: refused.body, as: UTF8.self).contains("needs a client certificate signed by api.tls.ca_file"))
+            // A client certificate of another authority does not get through the handshake.
+            let stranger = try CertificateAuthority.make(name: "stranger")
+            let foreign = try stranger.issue(nodeId: 9, cluster: "x", hosts: ["127.0.0.1"])
+            let paths = try CertificateFiles.write(certificate: foreign.certificate, key: foreign.privateKey, prefix: node.directory + "/foreign")
+            let outsider = try TLSHTTPClient(host: "127.0.0.1", port: node.apiPort, trustRoots: caFile, clientCertificate: paths)
+            #expect(throws: BlockingHTTPClient.Failure.self) { try outsider.request("PUT", "/v1/kv/k", body: Array("y".utf8)) }
+            // Plain HTTP to the TLS port gets no answer.
+            #expect(throws: BlockingHTTPClient.Failure.self) {
+                try BlockingHTTPClient(host: "127.0.0.1", port: node.apiPort, timeoutSeconds: 5).request("GET", "/health")
             }
         }
 

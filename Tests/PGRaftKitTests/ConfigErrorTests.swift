@@ -69,7 +69,7 @@ struct ConfigErrorTests {
         #expect(minimalPlus("electionTimeout: 5\n") == ["t.yaml:7:1: unknown key 'electionTimeout'; did you mean 'election_timeout'?"])
         #expect(minimalPlus("log:\n  kep: 3\n") == ["t.yaml:8:3: log: unknown key 'kep'; did you mean 'keep'?"])
         #expect(minimalPlus("api:\n  port: 3\n") == [
-            "t.yaml:8:3: api: unknown key 'port'; expected one of: listen_address, listen_port, max_value_bytes, token_file, auth, allow_unauthenticated"
+            "t.yaml:8:3: api: unknown key 'port'; expected one of: listen_address, listen_port, max_value_bytes, token_file, auth, tls, allow_unauthenticated"
         ])
         #expect(minimalPlus("components:\n  storage:\n    comand: x\n") == [
             "t.yaml:9:5: components.storage: unknown key 'comand'; did you mean 'command'?"
@@ -160,7 +160,7 @@ struct ConfigErrorTests {
             "t.yaml:9:19: election_timeout: 5 must be at least 2 × heartbeat_interval (5) = 10"
         ])
         #expect(minimalPlus("log: &l {keep: 2}\napi: *l\n") == [
-            "t.yaml:7:10: api: unknown key 'keep'; expected one of: listen_address, listen_port, max_value_bytes, token_file, auth, allow_unauthenticated"
+            "t.yaml:7:10: api: unknown key 'keep'; expected one of: listen_address, listen_port, max_value_bytes, token_file, auth, tls, allow_unauthenticated"
         ])
         #expect(minimalPlus("peer_timeout: *nothing\n") == [
             "t.yaml:7:15: invalid YAML: the alias '*nothing' has no anchor '&nothing' defined before it"

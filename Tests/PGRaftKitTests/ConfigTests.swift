@@ -332,6 +332,12 @@ struct ConfigTests {
         #expect(ConfigFixture.errors(ConfigFixture.minimal + "tls:\n  cert_file: a\n").first?.contains("key_file") == true)
         #expect(ConfigFixture.errors(ConfigFixture.minimal + "tls: yes\n").first?.contains("tls: expected a mapping {cert_file, key_file, ca_file}") == true)
         #expect(ConfigFixture.errors(ConfigFixture.minimal + "tls:\n  cert: a\n").contains { $0.contains("tls: unknown key 'cert'") })
+        // The API's TLS: a client authority is optional, and when given it authenticates requests.
+        let api = try ConfigFixture.parse(ConfigFixture.minimal + "api:\n  listen_address: 10.0.0.1\n  tls:\n    cert_file: a\n    key_file: b\n    ca_file: c\n")
+        #expect(api.api.tls == TLSFiles(certFile: "/etc/pgraft/a", keyFile: "/etc/pgraft/b", caFile: "/etc/pgraft/c"))
+        #expect(try NodeConfig.parse(yaml: api.effectiveYAML(), file: "e.yaml", baseDirectory: "/") == api)
+        let serverOnly = try ConfigFixture.parse(ConfigFixture.minimal + "api:\n  tls:\n    cert_file: a\n    key_file: b\n")
+        #expect(serverOnly.api.tls?.caFile == nil)
     }
 
     @Test func anAPIOtherHostsCanReachNeedsTokensOrAnExplicitWaiver() throws {
@@ -344,7 +350,7 @@ struct ConfigTests {
         let waived = try ConfigFixture.parse(ConfigFixture.minimal + "api:\n  listen_address: 0.0.0.0\n  allow_unauthenticated: true\n")
         #expect(waived.api.allowUnauthenticated)
         #expect(ConfigFixture.errors(ConfigFixture.minimal + "api:\n  auth: all\n") == [
-            "t.yaml:8:9: api.auth: all needs api.token_file, the tokens requests must carry"
+            "t.yaml:8:9: api.auth: all needs api.token_file or api.tls.ca_file, the credentials requests must carry"
         ])
         #expect(ConfigFixture.errors(ConfigFixture.minimal + "cluster_secret_file: /s\napi:\n  token_file: /s\n").first?.contains(
             "api.token_file: /s is also cluster_secret_file") == true)

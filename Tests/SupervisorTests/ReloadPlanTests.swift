@@ -90,7 +90,7 @@ import Testing
         // node_id and run_dir: the server's application name and the passfile's directory.
         "bridge": runtimeReads.union(["node_id", "run_dir", "heartbeat_interval", "election_timeout"]).union(postgresKeys),
         "api": runtimeReads.union([
-            "cluster_name", "node_id", "api.listen_address", "api.listen_port", "api.max_value_bytes", "api.token_file", "api.auth",
+            "cluster_name", "node_id", "api.listen_address", "api.listen_port", "api.max_value_bytes", "api.token_file", "api.auth", "api.tls",
             "log_dir", "run_dir",
         ]),
     ]
@@ -130,6 +130,7 @@ import Testing
         "api.max_value_bytes": { $0.api.maxValueBytes = 5 },
         "api.token_file": { $0.api.tokenFile = "/etc/pgraft/api.tokens" },
         "api.auth": { $0.api.auth = .all },
+        "api.tls": { $0.api.tls = TLSFiles(certFile: "/etc/pgraft/api.crt", keyFile: "/etc/pgraft/api.key", caFile: nil) },
         "api.allow_unauthenticated": { $0.api.allowUnauthenticated = true },
         "postgres.bin_dir": { $0.postgres?.binDir = "/opt/pg/bin" },
         "postgres.data_dir": { $0.postgres?.dataDir = "/elsewhere/pg" },

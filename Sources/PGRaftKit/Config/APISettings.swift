@@ -11,6 +11,9 @@ public struct APISettings: Sendable, Equatable {
     public var tokenFile: String?
     /// Which requests need a token when `tokenFile` is set (`auth`, default `writes`).
     public var auth: APIAuthScope
+    /// TLS on the API's port (`tls:`; nil: plain HTTP). With `ca_file`, a client certificate that
+    /// chains to it authenticates a request as a token does.
+    public var tls: TLSFiles?
     /// Whether a `listen_address` other hosts can reach may go without `token_file`
     /// (`allow_unauthenticated`, default false: such a configuration is refused).
     public var allowUnauthenticated: Bool
@@ -21,8 +24,9 @@ public struct APISettings: Sendable, Equatable {
     /// Settings with explicit values.
     public init(
         listenAddress: String, listenPort: Int, maxValueBytes: Int = 1 << 20, tokenFile: String? = nil, auth: APIAuthScope = .writes,
-        allowUnauthenticated: Bool = false
+        allowUnauthenticated: Bool = false, tls: TLSFiles? = nil
     ) {
+        self.tls = tls
         self.listenAddress = listenAddress
         self.listenPort = listenPort
         self.maxValueBytes = maxValueBytes

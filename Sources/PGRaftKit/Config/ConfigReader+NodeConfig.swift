@@ -64,20 +64,22 @@ extension ConfigReader {
                     + "pgraftctl cert makes them) or cluster_secret_file (the same file on every node; pgraftctl secret init FILE "
                     + "makes one), or allow_unauthenticated_peers: true to accept that risk")
         }
-        if isValid("api.listen_address", "api.token_file", "api.allow_unauthenticated"), config.api.tokenFile == nil,
-            !config.api.allowUnauthenticated, !ConfigSyntax.isLoopback(config.api.listenAddress)
+        if isValid("api.listen_address", "api.token_file", "api.tls", "api.allow_unauthenticated"), config.api.tokenFile == nil,
+            config.api.tls?.caFile == nil, !config.api.allowUnauthenticated, !ConfigSyntax.isLoopback(config.api.listenAddress)
         {
             error(
                 sections["api"]?.mark("listen_address") ?? top.anchor,
                 "api.listen_address: \(config.api.listenAddress) can be reached from other hosts, and nothing authenticates requests: "
                     + "anyone who reaches it could write keys, change the membership or move leadership. Set api.token_file "
-                    + "(bearer tokens, one per line; pgraftctl secret init FILE makes one), or api.allow_unauthenticated: true "
-                    + "to accept that risk")
+                    + "(bearer tokens, one per line; pgraftctl secret init FILE makes one) or api.tls.ca_file (client certificates), "
+                    + "or api.allow_unauthenticated: true to accept that risk")
         }
         if isValid("api.auth"), let api = sections["api"], api.value("auth") != nil, config.api.auth != APISettings.defaults.auth,
-            config.api.tokenFile == nil
+            config.api.tokenFile == nil, config.api.tls?.caFile == nil
         {
-            error(api.mark("auth"), "api.auth: \(config.api.auth.rawValue) needs api.token_file, the tokens requests must carry")
+            error(
+                api.mark("auth"),
+                "api.auth: \(config.api.auth.rawValue) needs api.token_file or api.tls.ca_file, the credentials requests must carry")
         }
         if isValid("cluster_secret_file", "api.token_file"), let secret = config.clusterSecretFile, secret == config.api.tokenFile {
             error(

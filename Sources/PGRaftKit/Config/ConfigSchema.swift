@@ -41,6 +41,7 @@ enum ConfigSchema {
             .int("max_value_bytes", \.api.maxValueBytes, default: APISettings.defaults.maxValueBytes, range: 1...(8 << 20), readers: .components(["api"])),
             .optionalFile("token_file", \.api.tokenFile, readers: .components(["api"])),
             .choice("auth", \.api.auth, default: APISettings.defaults.auth, readers: .components(["api"])),
+            .tls("tls", \.api.tls, caRequired: false, readers: .components(["api"])),
             // Checked when the file is read (ConfigReader.crossCheck); no component acts on it.
             .bool("allow_unauthenticated", \.api.allowUnauthenticated, default: false, readers: .supervisor),
         ]),

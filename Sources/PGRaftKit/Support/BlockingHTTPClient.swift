@@ -52,11 +52,8 @@ public struct BlockingHTTPClient: Sendable {
         _ method: String, _ target: String, body: [UInt8] = [], contentType: String? = nil, headers: [(String, String)] = []
     ) throws(Failure) -> Response {
         let socket = try connect()
-        var head = "\(method) \(target) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
-        if let contentType { head += "Content-Type: \(contentType)\r\n" }
-        for (name, value) in headers { head += "\(name): \(value)\r\n" }
-        head += "\r\n"
-        try Self.send(Array(head.utf8) + body, on: socket)
+        try Self.send(
+            Self.requestBytes(method, target, host: host, port: port, body: body, contentType: contentType, headers: headers), on: socket)
         var received: [UInt8] = []
         while true {
             let bytes = try Self.receive(from: socket)
@@ -66,8 +63,19 @@ public struct BlockingHTTPClient: Sendable {
         return try Self.parse(received)
     }
 
+    /// The bytes of a one-shot request (`Connection: close`) to `host:port`.
+    public static func requestBytes(
+        _ method: String, _ target: String, host: String, port: Int, body: [UInt8], contentType: String? = nil, headers: [(String, String)] = []
+    ) -> [UInt8] {
+        var head = "\(method) \(target) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
+        if let contentType { head += "Content-Type: \(contentType)\r\n" }
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        head += "\r\n"
+        return Array(head.utf8) + body
+    }
+
     /// Parses a whole response read until the server closed (body delimited by Content-Length or the close).
-    static func parse(_ bytes: [UInt8]) throws(Failure) -> Response {
+    public static func parse(_ bytes: [UInt8]) throws(Failure) -> Response {
         guard let end = bytes.firstRange(of: headEnd) else { throw .broken("the answer ended before its headers did") }
         let (status, headers) = try parseHead(bytes[..<end.lowerBound])
         var body = Array(bytes[end.upperBound...])
