@@ -124,7 +124,7 @@ let package = Package(
         // bookkeeping and report): the standard library only, tested in BenchCoreTests.
         .target(name: "PGRaftBenchCore"),
         // Helpers shared by the end-to-end tests and the benchmarks: throwaway nodes, free ports.
-        .target(name: "PGRaftTestSupport", dependencies: ["PGRaftKit", "PGRaftClient", "PGRaftStorageProtocol", "PGRaftPostgres", "CShims", "RaftCore"]),
+        .target(name: "PGRaftTestSupport", dependencies: ["PGRaftKit", "PGRaftClient", "PGRaftStorageProtocol", "PGRaftPostgres", "CShims", "RaftCore", "RaftSim"]),
         .executableTarget(
             name: "pgraft-bench",
             dependencies: [

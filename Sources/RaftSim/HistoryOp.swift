@@ -1,8 +1,8 @@
 import RaftCore
 
 /// One client operation of the history checked for linearizability.
-struct HistoryOp {
-    enum Kind: Equatable {
+public struct HistoryOp: Sendable {
+    public enum Kind: Equatable, Sendable {
         case put(key: String, value: [UInt8])
         case delete(key: String)
         case compareAndSet(key: String, expected: UInt64, value: [UInt8])
@@ -32,7 +32,7 @@ struct HistoryOp {
     }
 
     /// What the client observed.
-    enum Outcome: Equatable {
+    public enum Outcome: Equatable, Sendable {
         /// Still waiting.
         case pending
         /// Timed out: a write may or may not have taken effect.
@@ -61,13 +61,25 @@ struct HistoryOp {
         }
     }
 
-    let client: Int
-    let kind: Kind
-    let invoke: Int
-    var response: Int?
-    var outcome: Outcome = .pending
+    /// The client that invoked it.
+    public let client: Int
+    /// What it asked.
+    public let kind: Kind
+    /// When it was invoked, on the history's logical clock.
+    public let invoke: Int
+    /// When it completed, on the same clock; nil while pending.
+    public var response: Int?
+    /// What the client observed.
+    public var outcome: Outcome = .pending
     /// The node the operation was last sent to.
     var lastAsked: NodeID?
     /// Whether that node led when it was asked.
     var askedLeader = false
+
+    /// An operation of `client` invoked at `invoke`, pending.
+    public init(client: Int, kind: Kind, invoke: Int) {
+        self.client = client
+        self.kind = kind
+        self.invoke = invoke
+    }
 }

@@ -9,13 +9,16 @@ import RaftCore
 ///
 /// A write whose outcome is unknown constrains nothing by itself; its effect, if any, is in
 /// the revision record.
-struct LinearizabilityChecker {
+public struct LinearizabilityChecker: Sendable {
     /// What each revision wrote: key and value (nil for a delete).
     var writes: [UInt64: (key: String, value: [UInt8]?)] = [:]
 
+    /// A checker with no writes recorded.
+    public init() {}
+
     /// Records a write observed when a node applied it; returns a violation if a different
     /// write was already recorded for that revision.
-    mutating func record(revision: UInt64, key: String, value: [UInt8]?) -> String? {
+    public mutating func record(revision: UInt64, key: String, value: [UInt8]?) -> String? {
         if let w = writes[revision] {
             if w.key != key || w.value != value {
                 return "revision \(revision) holds two different writes (\(w.key), \(key))"
@@ -26,7 +29,8 @@ struct LinearizabilityChecker {
         return nil
     }
 
-    func check(_ history: [HistoryOp]) -> String? {
+    /// The first way `history` is not linearizable against the recorded writes, or nil.
+    public func check(_ history: [HistoryOp]) -> String? {
         struct Point {
             let invoke: Int
             let response: Int

@@ -7,6 +7,7 @@ struct PGRaftBench: ParsableCommand {
         commandName: "pgraft-bench",
         abstract: "Measure pgraft: supervisor restarts and memory, the Raft core, the storage log, the key-value API against etcd, PostgreSQL failover.",
         subcommands: [
-            SupervisorBench.self, RaftBench.self, StorageBench.self, KVBench.self, FailoverBench.self, PGFailoverBench.self, PGPauseBench.self, SegmentWorker.self,
+            SupervisorBench.self, RaftBench.self, StorageBench.self, KVBench.self, FailoverBench.self, PGFailoverBench.self, PGPauseBench.self, SoakBench.self,
+            SegmentWorker.self,
         ])
 }
