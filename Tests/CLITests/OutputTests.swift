@@ -73,7 +73,7 @@ struct OutputTests {
 
     @Test func wildcardListenAddress_isReachedOnLoopback() throws {
         var config = try NodeConfig.parse(
-            yaml: "cluster_name: c\nnode_id: 3\nlisten_port: 7001\ndata_dir: d\nrun_dir: r\nlog_dir: l\napi:\n  listen_address: 0.0.0.0\n  listen_port: 8300\n",
+            yaml: "cluster_name: c\nnode_id: 3\nlisten_port: 7001\ndata_dir: d\nrun_dir: r\nlog_dir: l\napi:\n  listen_address: 0.0.0.0\n  listen_port: 8300\n  allow_unauthenticated: true\n",
             file: "t.yaml", baseDirectory: "/tmp")
         #expect(NodeAPI(config: config).address == "127.0.0.1:8300")
         config.api.listenAddress = "::1"
