@@ -38,12 +38,12 @@ public struct TLSHTTPClient: Sendable {
         _ method: String, _ target: String, body: [UInt8] = [], headers: [(String, String)] = []
     ) throws(BlockingHTTPClient.Failure) -> BlockingHTTPClient.Response {
         let bytes = BlockingHTTPClient.requestBytes(method, target, host: host, port: port, body: body, headers: headers)
-        let received: [UInt8]
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let collector = ResponseCollector(promise: loop.makePromise())
+        let context = self.context
+        let channel: Channel
         do {
-            let loop = MultiThreadedEventLoopGroup.singleton.next()
-            let collector = ResponseCollector(promise: loop.makePromise())
-            let context = self.context
-            let channel = try ClientBootstrap(group: loop)
+            channel = try ClientBootstrap(group: loop)
                 .connectTimeout(.seconds(timeoutSeconds))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
@@ -52,12 +52,17 @@ public struct TLSHTTPClient: Sendable {
                     }
                 }
                 .connect(host: host, port: port).wait()
+        } catch {
+            // No connection, so no answer: the promise must still be completed.
+            collector.promise.fail(error)
+            throw .unreachable("\(error)")
+        }
+        let received: [UInt8]
+        do {
             channel.writeAndFlush(ByteBuffer(bytes: bytes), promise: nil)
             let deadline = loop.scheduleTask(in: .seconds(timeoutSeconds)) { channel.close(promise: nil) }
             defer { deadline.cancel() }
             received = try collector.promise.futureResult.wait()
-        } catch let error as IOError where error.errnoCode == ECONNREFUSED {
-            throw .unreachable("connection refused")
         } catch {
             throw .broken("\(error)")
         }

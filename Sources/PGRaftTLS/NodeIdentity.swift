@@ -73,7 +73,9 @@ public struct NodeIdentity: Sendable, Equatable {
         if !nodes.isEmpty { return false }
         guard let host else { return false }
         let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        return dnsNames.contains(bare.lowercased()) || ipAddresses.contains(Self.normalizedIP(bare) ?? "")
+        // An address matches only address entries, a name only name entries (RFC 6125).
+        if let address = Self.normalizedIP(bare) { return ipAddresses.contains(address) }
+        return dnsNames.contains(bare.lowercased())
     }
 
     /// What the certificate names, for messages.

@@ -51,6 +51,8 @@ public final class TLSContextSource: @unchecked Sendable {
             lastFailure = nil
             report("reloaded the TLS certificate, key and authority from \(files.certFile), \(files.keyFile)\(files.caFile.map { ", \($0)" } ?? "")")
         } catch {
+            // Tried once per change of the files, not at every connection.
+            stamps = now
             if lastFailure != error.description {
                 lastFailure = error.description
                 report("the TLS files changed but do not load, keeping the previous ones: \(error)")

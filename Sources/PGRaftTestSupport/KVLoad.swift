@@ -17,6 +17,14 @@ public final class KVLoad: @unchecked Sendable {
         private let lock = NSLock()
         private var clock = 0
         private var operations: [HistoryOp] = []
+        private var absent: [Int] = []
+
+        /// The reads that found their key absent (recorded as failed: the reply has no revision).
+        public var absentReads: [Int] { lock.withLock { absent } }
+
+        func markAbsent(_ at: Int) {
+            lock.withLock { absent.append(at) }
+        }
 
         /// The operations so far.
         public var history: [HistoryOp] { lock.withLock { operations } }
@@ -70,6 +78,7 @@ public final class KVLoad: @unchecked Sendable {
                         let reply = try connections[node]!.call(
                             isPut ? .put(key: key, value: value) : .get(key: key, linearizable: true), timeout: timeout)
                         recorder.complete(at, Self.outcome(of: reply, isPut: isPut))
+                        if !isPut, reply.status == .notFound { recorder.markAbsent(at) }
                     } catch {
                         connections[node] = nil
                         recorder.complete(at, isPut ? .unknown : .failed)
@@ -118,8 +127,10 @@ public final class KVLoad: @unchecked Sendable {
         public var problems: [String] = []
     }
 
-    /// Checks `history` with the simulator's linearizability checker.
-    public static func verdict(_ history: [HistoryOp]) -> Verdict {
+    /// Checks `history` with the simulator's linearizability checker, and the reads in `absentReads`
+    /// (indexes into the history): the clients never delete, so a read that finds its key absent
+    /// after a put of it was acknowledged read stale state or lost the write.
+    public static func verdict(_ history: [HistoryOp], absentReads: [Int] = []) -> Verdict {
         var checker = LinearizabilityChecker()
         var verdict = Verdict()
         for op in history {
@@ -136,6 +147,18 @@ public final class KVLoad: @unchecked Sendable {
             }
         }
         if let violation = checker.check(history) { verdict.problems.append("not linearizable: \(violation)") }
+        var firstAcknowledged: [String: Int] = [:]
+        for op in history {
+            if case (.put(let key, _), .wrote) = (op.kind, op.outcome), let response = op.response {
+                firstAcknowledged[key] = min(firstAcknowledged[key] ?? response, response)
+            }
+        }
+        for index in absentReads where index < history.count {
+            let read = history[index]
+            if let acknowledged = firstAcknowledged[read.kind.key], acknowledged < read.invoke {
+                verdict.problems.append("a read of \(read.kind.key) invoked at \(read.invoke) found it absent after a put of it was acknowledged at \(acknowledged)")
+            }
+        }
         return verdict
     }
 
@@ -146,12 +169,23 @@ public final class KVLoad: @unchecked Sendable {
         for op in history {
             if case (.put(let key, _), .wrote(let revision)) = (op.kind, op.outcome) { newest[key] = max(newest[key] ?? 0, revision) }
         }
-        let client = try cluster.client(node)
         var lost: [String] = []
         for (key, revision) in newest.sorted(by: { $0.key < $1.key }) {
-            let reply = try client.call(.get(key: key, linearizable: true), timeout: 15)
+            // A leader change just after the faults answers "no leader" for a moment: ask again until
+            // the cluster answers the read, for up to 30 s.
+            let deadline = Date().addingTimeInterval(30)
+            var reply: ClientReply?
+            while reply == nil || (reply!.status != .ok && reply!.status != .notFound && Date() < deadline) {
+                if reply != nil { usleep(100_000) }
+                reply = try? cluster.client(node).call(.get(key: key, linearizable: true), timeout: 10)
+                if reply == nil && Date() >= deadline { break }
+            }
+            guard let reply, reply.status == .ok || reply.status == .notFound else {
+                lost.append("key \(key): no answer to a read within 30 s (\(reply.map { "\($0.status)" } ?? "no reply"))")
+                continue
+            }
             guard case .record(let record, _) = reply.result else {
-                lost.append("key \(key), last written at revision \(revision), reads as \(reply)")
+                lost.append("key \(key), last written at revision \(revision), reads as absent")
                 continue
             }
             if record.modRevision < revision {

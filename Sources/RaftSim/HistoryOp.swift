@@ -24,7 +24,8 @@ public struct HistoryOp: Sendable {
             return false
         }
 
-        var key: String {
+        /// The key it is about.
+        public var key: String {
             switch self {
             case .put(let k, _), .delete(let k), .compareAndSet(let k, _, _), .read(let k): return k
             }

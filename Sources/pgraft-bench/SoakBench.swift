@@ -55,7 +55,7 @@ struct SoakBench: ParsableCommand {
         let cluster = try ClusterSandbox(size: nodes, heartbeatMs: 100, electionTimeoutMs: 1000, network: lab)
         defer { cluster.cleanUp() }
         try cluster.start()
-        guard cluster.waitForLeader(timeout: 60) != nil else { throw ValidationError("no leader") }
+        guard cluster.waitForLeader(timeout: 60) != nil else { throw SoakFailure("no leader") }
         let load = KVLoad(cluster: cluster, clients: clients, keys: (0..<32).map { "key\($0)" }, timeout: 10)
         load.waitForProgress(200, on: cluster.node(1), timeout: 60)
         let start = usage(cluster)
@@ -74,15 +74,15 @@ struct SoakBench: ParsableCommand {
             try inject(fault, on: victim, lasting: lasting, cluster: cluster, lab: lab, random: &random)
             counts[fault, default: 0] += 1
             let healed = DispatchTime.now().uptimeNanoseconds
-            guard cluster.waitForLeader(timeout: 60) != nil else { throw ValidationError("no leader within 60 s after \(fault.rawValue) on node \(victim)") }
+            guard cluster.waitForLeader(timeout: 60) != nil else { throw SoakFailure("no leader within 60 s after \(fault.rawValue) on node \(victim)") }
             recoveries.append(Int((DispatchTime.now().uptimeNanoseconds - healed) / 1_000_000))
         }
         // Let the cluster settle, then stop the load and check what it saw.
-        guard let leader = cluster.waitForLeader(timeout: 60) else { throw ValidationError("no leader at the end") }
+        guard let leader = cluster.waitForLeader(timeout: 60) else { throw SoakFailure("no leader at the end") }
         load.waitForProgress(200, on: cluster.node(leader), timeout: 60)
         let history = load.stop()
         let finish = usage(cluster)
-        let verdict = KVLoad.verdict(history)
+        let verdict = KVLoad.verdict(history, absentReads: load.recorder.absentReads)
         let lost = try KVLoad.lostWrites(history, cluster: cluster, node: leader)
         let sortedRecoveries = recoveries.sorted()
         print("soak: \(history.count) operations: \(verdict.writes) writes and \(verdict.reads) reads acknowledged, \(verdict.unknown) unknown outcomes, \(verdict.failed) refused")
@@ -110,7 +110,8 @@ struct SoakBench: ParsableCommand {
             cluster.killNode(victim)
             usleep(lasting)
             try cluster.node(victim).start()
-            _ = cluster.node(victim).waitAllRunning(timeout: 60)
+            // The next fault may hit another node: this one must be back first, or the majority is lost.
+            guard cluster.node(victim).waitAllRunning(timeout: 60) else { throw SoakFailure("node \(victim) did not come back within 60 s") }
         case .freezeNode:
             let pids = processes(of: cluster.node(victim))
             for pid in pids { kill(pid, SIGSTOP) }
@@ -158,4 +159,10 @@ struct SoakBench: ParsableCommand {
         }
         return usage
     }
+}
+
+/// A soak that could not go on (the cluster did not recover from a fault); exits with status 1.
+struct SoakFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = "soak: " + description }
 }

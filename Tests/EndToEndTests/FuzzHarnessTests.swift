@@ -2,6 +2,10 @@ import Foundation
 import PGRaftTestSupport
 import Testing
 
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
 extension EndToEnd {
     /// The libFuzzer harnesses of every decoder of untrusted bytes (`Sources/pgraft-fuzz`,
     /// `contrib/fuzz`): the committed corpus, crashes found included, replays cleanly, and the
@@ -26,7 +30,11 @@ extension EndToEnd {
 
         @Test func theHarnessesBuildWithLibFuzzerAndRunEachTarget() throws {
             // A debug build keeps CI's build short; five seconds a target is a smoke run, not a campaign.
-            let run = try CommandResult.run("/usr/bin/env", ["bash", Self.root + "/contrib/fuzz", "--seconds", "5", "--config", "debug"])
+            // A crash found here is kept in a scratch directory, not in the source tree.
+            let crashes = NSTemporaryDirectory() + "pgraft-fuzz-crashes-\(getpid())"
+            defer { try? FileManager.default.removeItem(atPath: crashes) }
+            let run = try CommandResult.run(
+                "/usr/bin/env", ["bash", Self.root + "/contrib/fuzz", "--seconds", "5", "--config", "debug", "--crashes", crashes])
             #expect(run.status == 0, "\(run.stdout)\n\(run.stderr.suffix(4000))")
             for target in Self.targets {
                 let line = run.stdout.split(separator: "\n").first { $0.hasPrefix("\(target): ") } ?? ""

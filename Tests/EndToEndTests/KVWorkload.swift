@@ -11,8 +11,8 @@ extension KVLoad {
     /// Records an issue for every way `history` is not linearizable, or too thin to tell, and
     /// returns the count of acknowledged writes and of observed reads.
     @discardableResult
-    static func check(_ history: [HistoryOp], minimum: Int = 50) -> (writes: Int, reads: Int) {
-        let verdict = verdict(history)
+    func check(_ history: [HistoryOp], minimum: Int = 50) -> (writes: Int, reads: Int) {
+        let verdict = Self.verdict(history, absentReads: recorder.absentReads)
         for problem in verdict.problems { Issue.record("\(problem)") }
         #expect(verdict.writes >= minimum && verdict.reads >= minimum, "too little happened: \(verdict.writes) writes, \(verdict.reads) reads")
         return (verdict.writes, verdict.reads)

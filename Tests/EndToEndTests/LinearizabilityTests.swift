@@ -42,7 +42,7 @@ extension EndToEnd {
                 let before = workload.recorder.count
                 cluster.node(1).waitUntil(timeout: 10) { workload.recorder.count >= before + 100 }
             }
-            KVWorkload.check(workload.stop())
+            workload.check(workload.stop())
         }
     }
 }

@@ -86,6 +86,15 @@ extension EndToEnd {
             #expect(!transportLog(first).contains("peer connected") && !transportLog(second).contains("peer connected"))
         }
 
+        @Test func theDiallingNodeHangsUpOnAPeerWhoseCertificateNamesAnotherNode() throws {
+            // Node 2, which node 1 dials, holds node 3's certificate.
+            let (first, _) = try pair { node, id, cluster in try self.tls(node, id: id == 2 ? 3 : id, cluster: cluster) }
+            #expect(first.waitUntil(timeout: 20) {
+                self.transportLog(first).contains("is not who this node dialled: its TLS certificate names pgraft://\(first.clusterName)/node/3")
+            }, "\(transportLog(first))")
+            #expect(!transportLog(first).contains("peer connected"))
+        }
+
         @Test func aPlainConnectionToATLSPortIsRefusedAndLogged() throws {
             let (_, second) = try pair { node, id, cluster in try self.tls(node, id: id, cluster: cluster) }
             let plain = try BlockingSocket.connect(host: "127.0.0.1", port: second.listenPort, timeoutSeconds: 10)
