@@ -48,14 +48,9 @@ public final class ClusterSandbox: @unchecked Sendable {
         }
     }
 
-    /// Writes a random owner-only cluster secret for cluster `name` and returns its path.
+    /// Writes a new cluster secret for cluster `name`, as `pgraftctl secret init` does, and returns its path.
     private static func writeSecret(name: String) throws -> String {
-        let path = NSTemporaryDirectory() + "pgraft-secret-\(name)"
-        let text = (0..<48).map { _ in String(UInt8.random(in: 0...255), radix: 16) }.joined()
-        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw ClusterFailure(description: "cannot write the cluster secret \(path)")
-        }
-        return path
+        try ClusterSecret.create(path: NSTemporaryDirectory() + "pgraft-secret-\(name)").path
     }
 
     private static func settings(_ heartbeatMs: Int, _ electionTimeoutMs: Int, _ extra: String) -> String {

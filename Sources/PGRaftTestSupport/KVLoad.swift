@@ -174,13 +174,13 @@ public final class KVLoad: @unchecked Sendable {
             // A leader change just after the faults answers "no leader" for a moment: ask again until
             // the cluster answers the read, for up to 30 s.
             let deadline = Date().addingTimeInterval(30)
-            var reply: ClientReply?
-            while reply == nil || (reply!.status != .ok && reply!.status != .notFound && Date() < deadline) {
-                if reply != nil { usleep(100_000) }
+            func answered(_ reply: ClientReply?) -> Bool { reply.map { $0.status == .ok || $0.status == .notFound } ?? false }
+            var reply = try? cluster.client(node).call(.get(key: key, linearizable: true), timeout: 10)
+            while !answered(reply), Date() < deadline {
+                usleep(100_000)
                 reply = try? cluster.client(node).call(.get(key: key, linearizable: true), timeout: 10)
-                if reply == nil && Date() >= deadline { break }
             }
-            guard let reply, reply.status == .ok || reply.status == .notFound else {
+            guard let reply, answered(reply) else {
                 lost.append("key \(key): no answer to a read within 30 s (\(reply.map { "\($0.status)" } ?? "no reply"))")
                 continue
             }

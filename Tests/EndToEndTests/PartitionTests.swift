@@ -59,31 +59,28 @@ extension EndToEnd {
             print("partition \(name): \(recovery); \(counts.writes) writes and \(counts.reads) reads acknowledged, \(unknown) unknown outcomes")
         }
 
-        @Test func theLeaderIsolatedIsReplacedAndRejoins() throws {
+        /// Makes `fault` on the leader of a loaded three-node cluster; the two others must elect a
+        /// new leader and take writes, and after healing nothing may be lost.
+        func expectLeaderReplaced(_ name: String, by fault: (NetworkLab, _ leader: Int, _ others: [Int]) throws -> Void) throws {
             let (cluster, lab, leader) = try start()
             let workload = KVWorkload(cluster: cluster)
             defer { _ = workload.stop() }
             workload.waitForProgress(50, on: cluster.node(leader))
             let others = (1...3).filter { $0 != leader }
             let cutAt = DispatchTime.now().uptimeNanoseconds
-            try lab.isolate(leader)
-            let replaced = try #require(newLeader(cluster, among: others, other: leader, since: cutAt), "the majority elected no new leader")
-            #expect(workload.waitForProgress(30, on: cluster.node(replaced.leader)), "writes did not resume on the majority")
-            try healAndCheck("leader isolated", cluster, lab, workload, recovery: "new leader after \(replaced.ms) ms")
+            try fault(lab, leader, others)
+            let replaced = try #require(newLeader(cluster, among: others, other: leader, since: cutAt), "\(name): no new leader")
+            #expect(workload.waitForProgress(30, on: cluster.node(replaced.leader)), "\(name): writes did not resume")
+            try healAndCheck(name, cluster, lab, workload, recovery: "new leader after \(replaced.ms) ms")
+        }
+
+        @Test func theLeaderIsolatedIsReplacedAndRejoins() throws {
+            try expectLeaderReplaced("leader isolated") { lab, leader, _ in try lab.isolate(leader) }
         }
 
         @Test func aLeaderTheFollowersCannotHearIsReplaced() throws {
-            let (cluster, lab, leader) = try start()
-            let workload = KVWorkload(cluster: cluster)
-            defer { _ = workload.stop() }
-            workload.waitForProgress(50, on: cluster.node(leader))
-            let others = (1...3).filter { $0 != leader }
-            let cutAt = DispatchTime.now().uptimeNanoseconds
             // One way: what the leader sends is lost; what the followers send still reaches it.
-            try lab.cut(from: leader, to: others)
-            let replaced = try #require(newLeader(cluster, among: others, other: leader, since: cutAt), "the followers elected no new leader")
-            #expect(workload.waitForProgress(30, on: cluster.node(replaced.leader)), "writes did not resume")
-            try healAndCheck("one-way cut from the leader", cluster, lab, workload, recovery: "new leader after \(replaced.ms) ms")
+            try expectLeaderReplaced("one-way cut from the leader") { lab, leader, others in try lab.cut(from: leader, to: others) }
         }
 
         @Test func aFlappingLinkToTheLeaderLosesNothing() throws {
