@@ -175,3 +175,19 @@ public final class NodeSandbox: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
+
+extension NodeSandbox {
+    /// Two nodes of one cluster on loopback, each listing both as members (node 1 dials node 2),
+    /// written but not started: `extra` goes into both files, `perNode(node, id)` into each one's.
+    public static func pair(extra: String = "", perNode: (NodeSandbox, Int) throws -> String = { _, _ in "" }) throws -> (NodeSandbox, NodeSandbox) {
+        let first = try NodeSandbox(extra: extra)
+        let second = try NodeSandbox(extra: extra)
+        let members = "members:\n  - id: 1\n    address: 127.0.0.1:\(first.listenPort)\n  - id: 2\n    address: 127.0.0.1:\(second.listenPort)\n"
+        try first.write(yaml: first.readYAML() + members + perNode(first, 1))
+        try second.write(
+            yaml: second.readYAML().replacingOccurrences(of: "node_id: 1", with: "node_id: 2")
+                .replacingOccurrences(of: "cluster_name: \(second.clusterName)", with: "cluster_name: \(first.clusterName)")
+                + members + perNode(second, 2))
+        return (first, second)
+    }
+}

@@ -21,13 +21,19 @@ extension EndToEnd {
 
         static let token = "e2e-token-5b1d0c9e7a2f4d68"
 
-        @Test func writesNeedTheTokenHealthChecksDoNotAndPgraftctlSendsIt() throws {
+        /// A node (not started) whose `api.token_file` holds `tokens`, owner-only.
+        func node(tokens: String) throws -> NodeSandbox {
             let node = try NodeSandbox()
             sandboxes.append(node)
-            let tokens = node.directory + "/api.tokens"
-            #expect(FileManager.default.createFile(atPath: tokens, contents: Data("# e2e\n\(Self.token)\n".utf8)))
-            chmod(tokens, 0o600)
-            try node.write(yaml: node.readYAML().replacingOccurrences(of: "api:\n", with: "api:\n  token_file: \(tokens)\n"))
+            let path = node.directory + "/api.tokens"
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(tokens.utf8)))
+            chmod(path, 0o600)
+            try node.write(yaml: node.readYAML().replacingOccurrences(of: "api:\n", with: "api:\n  token_file: \(path)\n"))
+            return node
+        }
+
+        @Test func writesNeedTheTokenHealthChecksDoNotAndPgraftctlSendsIt() throws {
+            let node = try node(tokens: "# e2e\n\(Self.token)\n")
             try node.start()
             #expect(node.waitAllRunning(timeout: 60), "\(node.supervisorOutput)")
 
@@ -104,12 +110,8 @@ extension EndToEnd {
         }
 
         @Test func anUnusableTokenFileLeavesTheAPIFailedWithTheFix() throws {
-            let node = try NodeSandbox()
-            sandboxes.append(node)
+            let node = try node(tokens: "short\n")
             let tokens = node.directory + "/api.tokens"
-            #expect(FileManager.default.createFile(atPath: tokens, contents: Data("short\n".utf8)))
-            chmod(tokens, 0o600)
-            try node.write(yaml: node.readYAML().replacingOccurrences(of: "api:\n", with: "api:\n  token_file: \(tokens)\n"))
             try node.start()
             #expect(node.waitUntil(timeout: 30) { node.component("api")?.state == "FAILED" }, "\(node.supervisorOutput)")
             let log = (try? String(contentsOfFile: node.directory + "/log/api.log", encoding: .utf8)) ?? ""

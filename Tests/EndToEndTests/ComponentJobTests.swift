@@ -408,21 +408,8 @@ extension EndToEnd {
         }
 
         @Test func twoNodesConnectOnceAndReconnectAfterATransportRestart() throws {
-            let first = try NodeSandbox(extra: "peer_timeout: 500\n")
-            let second = try NodeSandbox(extra: "peer_timeout: 500\n")
+            let (first, second) = try NodeSandbox.pair(extra: "peer_timeout: 500\n")
             sandboxes += [first, second]
-            let members = """
-                members:
-                  - id: 1
-                    address: 127.0.0.1:\(first.listenPort)
-                  - id: 2
-                    address: 127.0.0.1:\(second.listenPort)
-
-                """
-            try first.write(yaml: first.readYAML() + members)
-            try second.write(
-                yaml: second.readYAML().replacingOccurrences(of: "node_id: 1", with: "node_id: 2")
-                    .replacingOccurrences(of: "cluster_name: \(second.clusterName)", with: "cluster_name: \(first.clusterName)") + members)
             try first.start()
             try second.start()
             #expect(first.waitAllRunning(timeout: 60) && second.waitAllRunning(timeout: 60))

@@ -123,24 +123,11 @@ extension EndToEnd {
 
         /// Two real nodes: `sameSecret` says whether they share one.
         func pair(sameSecret: Bool) throws -> (NodeSandbox, NodeSandbox) {
-            let first = try NodeSandbox(extra: "peer_timeout: 500\n")
-            let second = try NodeSandbox(extra: "peer_timeout: 500\n")
+            let (first, second) = try NodeSandbox.pair(extra: "peer_timeout: 500\n") { node, id in
+                let text = Self.secretText + (sameSecret || id == 1 ? "" : "-other")
+                return "cluster_secret_file: \(try self.secretFile(node, text))\n"
+            }
             sandboxes += [first, second]
-            let members = """
-                members:
-                  - id: 1
-                    address: 127.0.0.1:\(first.listenPort)
-                  - id: 2
-                    address: 127.0.0.1:\(second.listenPort)
-
-                """
-            let firstSecret = try secretFile(first, Self.secretText)
-            let secondSecret = try secretFile(second, sameSecret ? Self.secretText : Self.secretText + "-other")
-            try first.write(yaml: first.readYAML() + "cluster_secret_file: \(firstSecret)\n" + members)
-            try second.write(
-                yaml: second.readYAML().replacingOccurrences(of: "node_id: 1", with: "node_id: 2")
-                    .replacingOccurrences(of: "cluster_name: \(second.clusterName)", with: "cluster_name: \(first.clusterName)")
-                    + "cluster_secret_file: \(secondSecret)\n" + members)
             try first.start()
             try second.start()
             #expect(first.waitAllRunning(timeout: 60) && second.waitAllRunning(timeout: 60))

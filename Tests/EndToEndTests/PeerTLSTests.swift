@@ -38,15 +38,13 @@ extension EndToEnd {
 
         /// Node 1 and node 2 of one cluster, each with the `tls:` YAML `secure` writes for it.
         func pair(_ secure: (NodeSandbox, UInt64, String) throws -> String) throws -> (NodeSandbox, NodeSandbox) {
-            let first = try NodeSandbox(extra: "peer_timeout: 500\n")
-            let second = try NodeSandbox(extra: "peer_timeout: 500\n")
+            var cluster = ""
+            let (first, second) = try NodeSandbox.pair(extra: "peer_timeout: 500\n") { node, id in
+                // Node 1's cluster name is the pair's.
+                if id == 1 { cluster = node.clusterName }
+                return try secure(node, UInt64(id), cluster)
+            }
             sandboxes += [first, second]
-            let members = "members:\n  - id: 1\n    address: 127.0.0.1:\(first.listenPort)\n  - id: 2\n    address: 127.0.0.1:\(second.listenPort)\n"
-            try first.write(yaml: first.readYAML() + members + secure(first, 1, first.clusterName))
-            try second.write(
-                yaml: second.readYAML().replacingOccurrences(of: "node_id: 1", with: "node_id: 2")
-                    .replacingOccurrences(of: "cluster_name: \(second.clusterName)", with: "cluster_name: \(first.clusterName)")
-                    + members + secure(second, 2, first.clusterName))
             try first.start()
             try second.start()
             #expect(first.waitAllRunning(timeout: 60) && second.waitAllRunning(timeout: 60), "\(first.supervisorOutput)\(second.supervisorOutput)")
